@@ -1,0 +1,1 @@
+"""The Telegram side of the policy-briefing bot: settings, store, rendering, application wiring."""

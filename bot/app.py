@@ -1,0 +1,119 @@
+"""The one place that builds the Application: builder, Defaults, rate limiter, typed context,
+post_init / post_shutdown, handlers and the command menu."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.config import Settings
+from bot.i18n import LANGUAGES, Translator
+from bot.services import BotContext, BotData, Services, utc_now
+from bot.store import Store
+from bot.store.content_import import sync_content
+from content.library import load_library
+from handlers import MENU, register_handlers
+
+logger = logging.getLogger(__name__)
+
+BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    token: str | None = None,
+    base_url: str | None = None,
+    application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
+) -> BotApplication:
+    """`token` and `base_url` override the settings (the sandbox talks to its own stand-in)."""
+    bot_token = token or settings.bot_token
+    if not bot_token:
+        raise ValueError("a bot token is needed to build the Application")
+    builder = (
+        ApplicationBuilder()
+        .application_class(application_class)
+        .token(bot_token)
+        .base_url(base_url or settings.telegram_base_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=settings.briefing_timezone,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .post_init(_post_init_for(settings))
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.rate_limit:
+        builder.rate_limiter(AIORateLimiter())  # the builder is mutable; its type stays simple
+    application: BotApplication = builder.build()
+    register_handlers(application)
+    return application
+
+
+def _post_init_for(settings: Settings) -> Any:
+    async def post_init(application: BotApplication) -> None:
+        """Open the store, import content if it changed, and publish the command menu."""
+        library = load_library()
+        store = Store(settings.database_url)
+        try:
+            await store.create_schema()
+            await sync_content(store, library)
+        except BaseException:
+            await store.close()
+            raise
+        translate = Translator.load()
+        application.bot_data.attach(Services(settings, store, library, translate, utc_now()))
+        await set_command_menu(application, translate)
+
+    return post_init
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    services = application.bot_data.detach()
+    if services is not None:
+        await services.store.close()
+
+
+async def set_command_menu(application: BotApplication, translate: Translator) -> None:
+    """Chinese for everyone, English for clients set to English (setMyCommands language_code)."""
+    for language in LANGUAGES:
+        commands = [BotCommand(name, translate.plain(language, f"menu.{name}")) for name in MENU]
+        language_code = None if language == "zh" else language
+        await application.bot.set_my_commands(commands, language_code=language_code)
+
+
+@asynccontextmanager
+async def running(application: BotApplication) -> AsyncIterator[BotApplication]:
+    """The lifecycle of run_polling, without its signal handling and blocking loop, for the
+    sandbox and tests: initialize → post_init → start → poll … stop → shutdown → post_shutdown."""
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        try:
+            yield application
+        finally:
+            if application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)

@@ -1,0 +1,138 @@
+"""Settings from the environment (and an optional .env file).
+
+The names are a public contract: BOT_TOKEN, TELEGRAM_BASE_URL, DATABASE_URL, OWNER_IDS,
+BRIEFING_TIMEZONE, RATE_LIMIT, LOG_LEVEL. A bad value stops the start with one clear line
+(ConfigError), and no message ever repeats the token.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/briefing.sqlite3"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+_TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_TRUE = {"1", "on", "true", "yes"}
+_FALSE = {"0", "off", "false", "no"}
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; str() is the one line printed before exiting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = field(default=None, repr=False)
+    telegram_base_url: str = DEFAULT_BASE_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    owner_ids: frozenset[int] = frozenset()
+    briefing_timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
+    rate_limit: bool = True
+    log_level: str = "INFO"
+
+    @property
+    def sandbox(self) -> bool:
+        """No token: run the console sandbox instead of talking to Telegram."""
+        return self.bot_token is None
+
+
+def _token(raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not _TOKEN_SHAPE.match(raw):
+        # Never echo the value: a token pasted with a typo is still mostly a secret.
+        raise ConfigError(
+            "BOT_TOKEN does not look like a bot token (expected digits, a colon and the secret, "
+            "as @BotFather gives it); unset it to start the console sandbox"
+        )
+    return raw
+
+
+def _database_url(raw: str) -> str:
+    try:
+        url: URL = make_url(raw.strip())
+    except ArgumentError as exc:
+        raise ConfigError(f"DATABASE_URL is not a database URL ({exc})") from exc
+    backend = url.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ConfigError(
+            f"DATABASE_URL: unsupported database '{backend}' (use sqlite or postgresql)"
+        )
+    if url.drivername != _ASYNC_DRIVERS[backend]:
+        url = url.set(drivername=_ASYNC_DRIVERS[backend])
+    return url.render_as_string(hide_password=False)
+
+
+def _owner_ids(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not re.fullmatch(r"-?\d{1,20}", part):
+            raise ConfigError(f"OWNER_IDS must be comma-separated numeric user ids, not {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _timezone(raw: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(raw.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"BRIEFING_TIMEZONE: unknown time zone {raw.strip()!r} (use an IANA name such as "
+            "Asia/Shanghai)"
+        ) from exc
+
+
+def _switch(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be on or off, not {raw.strip()!r}")
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(sorted(_LOG_LEVELS))}")
+    return level
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Read settings; the process environment wins over the .env file."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str, default: str) -> str:
+        value = values.get(name, "")
+        return value if value.strip() else default
+
+    return Settings(
+        bot_token=_token(values.get("BOT_TOKEN", "")),
+        telegram_base_url=get("TELEGRAM_BASE_URL", DEFAULT_BASE_URL).strip(),
+        database_url=_database_url(get("DATABASE_URL", DEFAULT_DATABASE_URL)),
+        owner_ids=_owner_ids(values.get("OWNER_IDS", "")),
+        briefing_timezone=_timezone(get("BRIEFING_TIMEZONE", DEFAULT_TIMEZONE)),
+        rate_limit=_switch("RATE_LIMIT", get("RATE_LIMIT", "on")),
+        log_level=_log_level(get("LOG_LEVEL", "INFO")),
+    )

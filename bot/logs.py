@@ -1,0 +1,65 @@
+"""Logging that can never leak the bot token.
+
+httpx logs every request URL at INFO and python-telegram-bot logs its API URL at DEBUG; both contain
+the token. Silencing httpx is not enough (a DEBUG run, an exception that quotes a URL), so every
+record is redacted as it is created, whichever handler later sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote
+
+REDACTED = "[REDACTED]"
+_QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler.executors.default", "aiohttp.access")
+
+_secrets: tuple[str, ...] = ()
+_base_factory: Callable[..., logging.LogRecord] | None = None
+
+
+def redact(text: str) -> str:
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    assert _base_factory is not None
+    record = _base_factory(*args, **kwargs)
+    if not _secrets:
+        return record
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed format string: let logging report it as usual
+        return record
+    redacted = redact(message)
+    if redacted != message:
+        record.msg, record.args = redacted, None
+    if record.exc_info and record.exc_info[1] is not None:
+        record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip())
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
+
+
+def protect_secrets(secrets: Iterable[str | None]) -> None:
+    """Redact these strings (and their URL-encoded forms) from every log record from now on."""
+    global _secrets, _base_factory
+    forms = {form for secret in secrets if secret for form in (secret, quote(secret, safe=""))}
+    _secrets = tuple(sorted(forms, key=len, reverse=True))
+    if _base_factory is None:
+        _base_factory = logging.getLogRecordFactory()
+        logging.setLogRecordFactory(_redacting_factory)
+
+
+def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    protect_secrets(secrets)

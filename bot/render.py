@@ -1,0 +1,220 @@
+"""Turn stored content into Telegram messages: HTML text under 4096 characters, inline keyboards,
+and callback data under 64 bytes. Everything from the document or a user is escaped here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Html, Translator, escape
+from bot.store.models import DocumentRow, SectionRow
+from content.numerals import to_chinese_numeral
+
+MESSAGE_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+BUTTON_LABEL_LIMIT = 28
+
+# Callback data: "<action>:<argument>". Short, ASCII, parsed back by `parse_callback`.
+OPEN_SECTION = "sec"
+FULL_TEXT = "full"
+CONTENTS = "toc"
+
+
+@dataclass(frozen=True)
+class Callback:
+    action: str
+    argument: str = ""
+
+    def encode(self) -> str:
+        data = f"{self.action}:{self.argument}"
+        if len(data.encode()) > CALLBACK_DATA_LIMIT:
+            raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
+        return data
+
+
+def parse_callback(data: str | None) -> Callback | None:
+    """None for anything we did not write (stale, forged, or from an older version)."""
+    if not data or len(data.encode()) > CALLBACK_DATA_LIMIT or ":" not in data:
+        return None
+    action, _, argument = data.partition(":")
+    return Callback(action, argument)
+
+
+def section_number_argument(callback: Callback) -> int | None:
+    argument = callback.argument
+    return (
+        int(argument) if argument.isascii() and argument.isdigit() and len(argument) < 4 else None
+    )
+
+
+def section_reference(translate: Translator, language: str, number: int) -> str:
+    """〔四〕 — how a passage cites its section."""
+    if number == 0:
+        return translate.plain(language, "section.intro_reference")
+    return translate.plain(language, "section.reference", numeral=to_chinese_numeral(number))
+
+
+def section_label(translate: Translator, language: str, number: int) -> str:
+    if number == 0:
+        return translate.plain(language, "section.intro_label")
+    return translate.plain(
+        language, "section.label", numeral=to_chinese_numeral(number), number=number
+    )
+
+
+def section_title(section: SectionRow) -> str:
+    """The heading as the document prints it: 四、建设一流….。"""
+    if section.number == 0:
+        return section.heading
+    return f"{to_chinese_numeral(section.number)}、{section.heading}"
+
+
+def _shorten(text: str, limit: int = BUTTON_LABEL_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section_card(
+    translate: Translator,
+    language: str,
+    document: DocumentRow,
+    section: SectionRow,
+    numbers: Sequence[int],
+) -> tuple[Html, InlineKeyboardMarkup]:
+    """Heading, the curated points in the chat's language, and the reading buttons."""
+    label = section_label(translate, language, section.number)
+    lines = [f"<b>{escape(section_title(section))}</b>"]
+    if language == "en" and section.heading_en:
+        lines.append(f"<i>{escape(section.heading_en)}</i>")
+    lines.append(translate(language, "section.card_source", title=document.title, label=label))
+    lines.append("")
+    points = section.summary_en if language == "en" else section.summary_zh
+    lines.extend(f"• {escape(point)}" for point in points)
+    return Html("\n".join(lines)), section_keyboard(translate, language, section.number, numbers)
+
+
+def section_keyboard(
+    translate: Translator, language: str, number: int, numbers: Sequence[int]
+) -> InlineKeyboardMarkup:
+    index = numbers.index(number)
+    navigation: list[InlineKeyboardButton] = []
+    if index > 0:
+        previous = numbers[index - 1]
+        navigation.append(
+            InlineKeyboardButton(
+                translate.plain(language, "button.previous", label=_nav_label(previous)),
+                callback_data=Callback(OPEN_SECTION, str(previous)).encode(),
+            )
+        )
+    navigation.append(
+        InlineKeyboardButton(
+            translate.plain(language, "button.contents"), callback_data=Callback(CONTENTS).encode()
+        )
+    )
+    if index < len(numbers) - 1:
+        following = numbers[index + 1]
+        navigation.append(
+            InlineKeyboardButton(
+                translate.plain(language, "button.next", label=_nav_label(following)),
+                callback_data=Callback(OPEN_SECTION, str(following)).encode(),
+            )
+        )
+    full_text = InlineKeyboardButton(
+        translate.plain(language, "button.full_text"),
+        callback_data=Callback(FULL_TEXT, str(number)).encode(),
+    )
+    return InlineKeyboardMarkup([[full_text], navigation])
+
+
+def _nav_label(number: int) -> str:
+    return to_chinese_numeral(number) if number else "总体思路"
+
+
+def contents(
+    translate: Translator, language: str, document: DocumentRow, sections: Iterable[SectionRow]
+) -> tuple[Html, InlineKeyboardMarkup]:
+    """The table of contents: every heading in the text, and a button per section."""
+    lines = [
+        translate(
+            language,
+            "sections.header",
+            title=document.title,
+            title_en=document.title_en,
+            published=document.published.isoformat(),
+            url=document.source_url,
+        ),
+        "",
+    ]
+    buttons: list[list[InlineKeyboardButton]] = []
+    for section in sections:
+        if section.number == 0:
+            heading = translate.plain(language, "sections.intro")
+        else:
+            heading = section_title(section)
+        lines.append(escape(heading))
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    _shorten(heading),
+                    callback_data=Callback(OPEN_SECTION, str(section.number)).encode(),
+                )
+            ]
+        )
+    lines.extend(["", translate(language, "sections.hint")])
+    return Html("\n".join(lines)), InlineKeyboardMarkup(buttons)
+
+
+def pack(pieces: Iterable[str], budget: int) -> list[str]:
+    """Join already-escaped pieces into chunks of at most `budget` characters, never splitting a
+    piece unless it alone is too long (then at a point that does not cut an HTML entity)."""
+    chunks: list[str] = []
+    current = ""
+    for piece in _fit(pieces, budget):
+        if current and len(current) + len(piece) > budget:
+            chunks.append(current)
+            current = ""
+        current += piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _fit(pieces: Iterable[str], budget: int) -> Iterable[str]:
+    for piece in pieces:
+        while len(piece) > budget:
+            cut = budget
+            amp = piece.rfind("&", max(0, cut - 8), cut)
+            if amp > 0 and ";" not in piece[amp:cut]:
+                cut = amp
+            yield piece[:cut]
+            piece = piece[cut:]
+        if piece:
+            yield piece
+
+
+def full_text(
+    translate: Translator, language: str, section: SectionRow, passages: Sequence[str]
+) -> list[Html]:
+    """The section verbatim, split at sentence boundaries into messages under the limit.
+
+    The limit is counted on the escaped HTML, an upper bound of what Telegram counts."""
+    label = section_label(translate, language, section.number)
+    title = f"<b>{escape(section_title(section))}</b>"
+    longest_header = translate(
+        language, "section.full_text_continued", label=label, part=999, parts=999
+    )
+    budget = MESSAGE_LIMIT - len(longest_header) - len(title) - 2
+    chunks = pack((escape(text) for text in passages), budget)
+    if len(chunks) == 1:
+        header = translate(language, "section.full_text_header", label=label)
+        return [Html(f"{header}\n{title}\n{chunks[0]}")]
+    return [
+        Html(
+            translate(
+                language, "section.full_text_continued", label=label, part=i, parts=len(chunks)
+            )
+            + f"\n{title}\n{chunk}"
+        )
+        for i, chunk in enumerate(chunks, start=1)
+    ]

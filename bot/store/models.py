@@ -1,0 +1,127 @@
+"""Tables. Content rows (documents, sections, passages) are replaced wholesale on re-import;
+everything that belongs to a chat refers to content by stable keys, never by these row ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text)
+    published: Mapped[date] = mapped_column(Date)
+    source_url: Mapped[str] = mapped_column(Text)
+
+    sections: Mapped[list[SectionRow]] = relationship(
+        back_populates="document",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="SectionRow.number",
+    )
+
+
+class SectionRow(Base):
+    __tablename__ = "sections"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    heading: Mapped[str] = mapped_column(Text)
+    heading_en: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    summary_zh: Mapped[list[str]] = mapped_column(JSON)
+    summary_en: Mapped[list[str]] = mapped_column(JSON)
+
+    document: Mapped[DocumentRow] = relationship(back_populates="sections")
+    passages: Mapped[list[PassageRow]] = relationship(
+        back_populates="section",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="PassageRow.ordinal",
+    )
+
+
+class PassageRow(Base):
+    __tablename__ = "passages"
+    __table_args__ = (
+        UniqueConstraint("section_id", "ordinal"),
+        UniqueConstraint("document_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"))
+    section_number: Mapped[int]
+    ordinal: Mapped[int]
+    position: Mapped[int] = mapped_column(doc="Index in document order, from 1, across sections.")
+    text: Mapped[str] = mapped_column(Text)
+
+    section: Mapped[SectionRow] = relationship(back_populates="passages")
+
+
+class ContentStateRow(Base):
+    """Key/value facts about the imported content, e.g. the hash it was imported from."""
+
+    __tablename__ = "content_state"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class ChatRow(Base):
+    """A chat that has talked to the bot: the owner of settings, subscriptions and deliveries."""
+
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())

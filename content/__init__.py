@@ -1,0 +1,1 @@
+"""Everything about the documents and nothing about Telegram: files in, plain Python objects out."""

@@ -1,0 +1,26 @@
+"""The chat an update comes from, as the store knows it: recorded on first contact, with the
+language the bot speaks there."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.i18n import DEFAULT_LANGUAGE, language_for
+from bot.services import utc_now
+from bot.store import Repository
+
+
+async def enter_chat(repo: Repository, update: Update) -> str:
+    """Record the chat (a message makes an inactive chat active again) and return its language.
+
+    A private chat starts in the language of the user's Telegram client, a group in Chinese."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:  # inline queries and inline-message buttons have no chat
+        return language_for(user.language_code if user else None)
+    private = chat.type == ChatType.PRIVATE
+    first_language = (
+        language_for(user.language_code if user else None) if private else (DEFAULT_LANGUAGE)
+    )
+    row = await repo.touch_chat(chat.id, chat.type, first_language, utc_now())
+    return row.language

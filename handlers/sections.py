@@ -1,0 +1,167 @@
+"""Reading the work plan: /sections (table of contents), /section N, and the card's buttons
+(full text, previous, next, contents)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import render
+from bot.i18n import Html
+from bot.services import BotContext
+from bot.store import Repository
+from content.numerals import parse_chinese_numeral
+from handlers.chat import enter_chat
+
+ARGUMENT_ECHO_LIMIT = 24
+_INTRO_NAMES = {"0", "总体思路", "intro", "introduction", "overview", "overallapproach"}
+_SECTION_ARGUMENT = re.compile(
+    r"^(?:section|sec|part|§|no\.?|#)?第?"
+    r"(?P<number>-?\d+|[〇零一二三四五六七八九十]{1,3})"
+    r"(?:部分|部|节|章)?[.、。:)]?$"
+)
+NOT_A_SECTION = -1  # a number no section can have (negative, or too long to be one)
+
+Reply = tuple[Html, InlineKeyboardMarkup | None]
+
+
+def parse_section_argument(text: str) -> int | None:
+    """`4`, `四`, `第四部分`, `第4部分`, `4.`, `４`, `section 4` → 4; 总体思路 → 0.
+
+    None when it is not a number at all; NOT_A_SECTION for a number no section can have."""
+    normalized = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    if normalized in _INTRO_NAMES:
+        return 0
+    match = _SECTION_ARGUMENT.match(normalized)
+    if not match:
+        return None
+    number = match.group("number")
+    if number.lstrip("-").isdigit():
+        value = int(number) if len(number) <= 6 else NOT_A_SECTION
+        return value if value >= 0 else NOT_A_SECTION
+    return parse_chinese_numeral(number)
+
+
+def echo(argument: str) -> str:
+    """Quote a user's argument back, short: 500 emoji must not become a 4 KB answer."""
+    flat = " ".join(argument.split())
+    return flat if len(flat) <= ARGUMENT_ECHO_LIMIT else flat[: ARGUMENT_ECHO_LIMIT - 1] + "…"
+
+
+async def contents_reply(repo: Repository, context: BotContext, language: str) -> Reply:
+    document = await repo.primary_document()
+    if document is None:
+        return context.services.translate(language, "section.no_content"), None
+    return render.contents(
+        context.services.translate, language, document, await repo.sections(document.id)
+    )
+
+
+async def section_reply(
+    repo: Repository, context: BotContext, language: str, argument: str
+) -> Reply:
+    """What /section `argument` answers: the card, or a short note naming the valid range."""
+    translate = context.services.translate
+    document = await repo.primary_document()
+    if document is None:
+        return translate(language, "section.no_content"), None
+    number = parse_section_argument(argument)
+    section = await repo.section(document.id, number) if number is not None else None
+    numbers = await repo.section_numbers(document.id)
+    if section is None:
+        key = "section.not_understood" if number is None else "section.out_of_range"
+        shown = echo(argument) if number in (None, NOT_A_SECTION) else str(number)
+        return translate(language, key, argument=shown, number=shown, last=max(numbers)), None
+    return render.section_card(translate, language, document, section, numbers)
+
+
+async def sections_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    async with context.services.store.transaction() as repo:
+        language = await enter_chat(repo, update)
+        text, keyboard = await contents_reply(repo, context, language)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def section_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    argument = " ".join(context.args or [])
+    async with context.services.store.transaction() as repo:
+        language = await enter_chat(repo, update)
+        if argument.strip():
+            text, keyboard = await section_reply(repo, context, language, argument)
+        else:
+            text, keyboard = await contents_reply(repo, context, language)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def _edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as exc:
+        # A button pressed twice: the message already shows this. Anything else is real.
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+async def section_button(update: Update, context: BotContext) -> None:
+    """Buttons of the card and the contents: open a section in place, or send its full text."""
+    query = update.callback_query
+    assert query is not None
+    translate = context.services.translate
+    callback = render.parse_callback(query.data)
+    number = render.section_number_argument(callback) if callback else None
+    full_text: list[Html] = []
+    async with context.services.store.transaction() as repo:
+        language = await enter_chat(repo, update)
+        document = await repo.primary_document()
+        if callback is not None and callback.action == render.CONTENTS:
+            reply: Reply | None = await contents_reply(repo, context, language)
+        else:
+            section = (
+                await repo.section(document.id, number) if document and number is not None else None
+            )
+            reply = None
+            if section is not None and document is not None and callback is not None:
+                if callback.action == render.OPEN_SECTION:
+                    numbers = await repo.section_numbers(document.id)
+                    reply = render.section_card(translate, language, document, section, numbers)
+                elif callback.action == render.FULL_TEXT:
+                    passages = [passage.text for passage in await repo.passages(section.id)]
+                    full_text = render.full_text(translate, language, section, passages)
+    if reply is None and not full_text:
+        await query.answer(translate.plain(language, "callback.expired"))
+        return
+    await query.answer()
+    if reply is not None:
+        await _edit(update, *reply)
+    chat = update.effective_chat
+    if chat is None:  # a button on an inline message: no chat to send the full text to
+        return
+    for text in full_text:
+        await context.bot.send_message(chat.id, text, message_thread_id=thread_of(query.message))
+
+
+def thread_of(message: object) -> int | None:
+    """The forum topic a message was in, so that answers go to the same topic."""
+    if isinstance(message, Message) and message.is_topic_message:
+        return message.message_thread_id
+    return None
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    pattern = rf"^({render.OPEN_SECTION}|{render.FULL_TEXT}|{render.CONTENTS}):"
+    return [
+        CommandHandler("sections", sections_command),
+        CommandHandler("section", section_command),
+        CallbackQueryHandler(section_button, pattern=pattern),
+    ]

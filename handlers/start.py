@@ -1,0 +1,61 @@
+"""/start (the welcome, and deep links such as `section_4`) and /help."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.i18n import Html
+from bot.services import BotContext
+from handlers.chat import enter_chat
+from handlers.sections import contents_reply, section_reply
+
+SECTION_PAYLOAD = "section_"
+
+
+async def start_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    translate = context.services.translate
+    payload = context.args[0] if context.args else ""
+    async with context.services.store.transaction() as repo:
+        language = await enter_chat(repo, update)
+        document = await repo.primary_document()
+        if payload.startswith(SECTION_PAYLOAD):
+            replies = [
+                await section_reply(repo, context, language, payload[len(SECTION_PAYLOAD) :])
+            ]
+        else:
+            if document is None:
+                welcome = translate(language, "section.no_content")
+            else:
+                welcome = translate(
+                    language,
+                    "start.welcome",
+                    title=document.title,
+                    title_en=document.title_en,
+                    published=document.published.isoformat(),
+                )
+            replies = [(welcome, None)]
+            if payload:  # a deep link we do not know (old, or mistyped): offer the contents
+                text, keyboard = await contents_reply(repo, context, language)
+                note = translate(language, "start.unknown_payload")
+                replies.append((Html(f"{note}\n\n{text}"), keyboard))
+    for text, keyboard in replies:
+        await message.reply_text(text, reply_markup=keyboard)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    async with context.services.store.transaction() as repo:
+        language = await enter_chat(repo, update)
+        document = await repo.primary_document()
+        last = max(await repo.section_numbers(document.id)) if document else 0
+    await message.reply_text(context.services.translate(language, "help.text", last=last))
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    return [CommandHandler("start", start_command), CommandHandler("help", help_command)]
