@@ -57,9 +57,8 @@ def protect_secrets(secrets: Iterable[str | None]) -> None:
 
 
 def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     protect_secrets(secrets)

@@ -166,11 +166,17 @@ def contents(
 
 
 def pack(pieces: Iterable[str], budget: int) -> list[str]:
-    """Join already-escaped pieces into chunks of at most `budget` characters, never splitting a
-    piece unless it alone is too long (then at a point that does not cut an HTML entity)."""
+    """Join plain-text pieces into chunks of at most `budget` characters, never splitting a piece
+    unless it alone is too long. Counted before escaping: Telegram counts the text it shows."""
     chunks: list[str] = []
     current = ""
-    for piece in _fit(pieces, budget):
+    for piece in pieces:
+        while len(piece) > budget:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(piece[:budget])
+            piece = piece[budget:]
         if current and len(current) + len(piece) > budget:
             chunks.append(current)
             current = ""
@@ -180,32 +186,18 @@ def pack(pieces: Iterable[str], budget: int) -> list[str]:
     return chunks
 
 
-def _fit(pieces: Iterable[str], budget: int) -> Iterable[str]:
-    for piece in pieces:
-        while len(piece) > budget:
-            cut = budget
-            amp = piece.rfind("&", max(0, cut - 8), cut)
-            if amp > 0 and ";" not in piece[amp:cut]:
-                cut = amp
-            yield piece[:cut]
-            piece = piece[cut:]
-        if piece:
-            yield piece
-
-
 def full_text(
     translate: Translator, language: str, section: SectionRow, passages: Sequence[str]
 ) -> list[Html]:
-    """The section verbatim, split at sentence boundaries into messages under the limit.
-
-    The limit is counted on the escaped HTML, an upper bound of what Telegram counts."""
+    """The section verbatim, split at sentence boundaries into messages under the limit."""
     label = section_label(translate, language, section.number)
     title = f"<b>{escape(section_title(section))}</b>"
+    # The headers' HTML is longer than what Telegram counts of it: a safe margin.
     longest_header = translate(
         language, "section.full_text_continued", label=label, part=999, parts=999
     )
     budget = MESSAGE_LIMIT - len(longest_header) - len(title) - 2
-    chunks = pack((escape(text) for text in passages), budget)
+    chunks = [escape(chunk) for chunk in pack(passages, budget)]
     if len(chunks) == 1:
         header = translate(language, "section.full_text_header", label=label)
         return [Html(f"{header}\n{title}\n{chunks[0]}")]

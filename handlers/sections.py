@@ -34,7 +34,9 @@ def parse_section_argument(text: str) -> int | None:
     """`4`, `四`, `第四部分`, `第4部分`, `4.`, `４`, `section 4` → 4; 总体思路 → 0.
 
     None when it is not a number at all; NOT_A_SECTION for a number no section can have."""
-    normalized = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    # Spaces go (第 4 部分), except between digits: "4 5" is not 45.
+    normalized = re.sub(r"(?<!\d)\s+|\s+(?!\d)", "", unicodedata.normalize("NFKC", text).strip())
+    normalized = normalized.lower()
     if normalized in _INTRO_NAMES:
         return 0
     match = _SECTION_ARGUMENT.match(normalized)

@@ -151,6 +151,7 @@ async def run_console(
                     out.flush()
                 line = await lines.get()
                 if line is None:
+                    api.release_polls()
                     break
                 if not line.strip():
                     continue

@@ -235,6 +235,7 @@ class TelegramStandIn:
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
         self._query_ids = itertools.count(1)
         self._changed = asyncio.Event()
+        self._polls_released = False
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, Callable[[JSON], Awaitable[Any]]] = {
             "getme": self._get_me,
@@ -356,6 +357,12 @@ class TelegramStandIn:
         if event is not None:
             for watcher in list(self.watchers):
                 watcher(event)
+
+    def release_polls(self) -> None:
+        """Answer long polls at once from now on, so a bot that is stopping need not wait out
+        its getUpdates timeout (Telegram may also answer a long poll early)."""
+        self._polls_released = True
+        self._notify()
 
     # --- the user's side -------------------------------------------------------------------------
 
@@ -551,7 +558,7 @@ class TelegramStandIn:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while not self.updates and loop.time() < deadline:
+        while not self.updates and not self._polls_released and loop.time() < deadline:
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), deadline - loop.time())
@@ -664,9 +671,10 @@ class TelegramStandIn:
 
     def _find(self, params: JSON) -> tuple[Chat, StoredMessage]:
         chat_id, message_id = params.get("chat_id"), params.get("message_id")
-        for message in self.messages.get(chat_id, []) if isinstance(chat_id, int) else []:
-            if message.message_id == message_id and message.from_bot:
-                return self.chats[chat_id], message
+        if isinstance(chat_id, int):
+            for message in self.messages.get(chat_id, []):
+                if message.message_id == message_id and message.from_bot:
+                    return self.chats[chat_id], message
         raise bad_request("message to edit not found")
 
     async def _edit_message_text(self, params: JSON) -> JSON:

@@ -1,0 +1,68 @@
+"""Drive the real Application through the stand-in, one update at a time, and see what it said.
+Shared by the tests and the benchmarks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+
+from bot.app import BotApplication, build_application, running
+from bot.config import Settings
+from bot.sandbox.standin import JSON, StoredMessage, TelegramStandIn
+from bot.sandbox.tracking import TrackedApplication
+
+
+class BotDriver:
+    """A Telegram user's view: say something, press a button, get back what the bot sent."""
+
+    def __init__(self, api: TelegramStandIn, application: TrackedApplication) -> None:
+        self.api = api
+        self.application = application
+
+    async def say(
+        self,
+        text: str,
+        chat_id: int = 1001,
+        user_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> list[StoredMessage]:
+        """Send `text` and return the messages the bot sent to that chat while handling it."""
+        before = len(self.api.bot_messages(chat_id))
+        update_id = self.api.send_text(text, chat_id=chat_id, user_id=user_id, thread_id=thread_id)
+        await self.application.wait_processed(update_id)
+        return self.api.bot_messages(chat_id)[before:]
+
+    async def press(
+        self,
+        message: StoredMessage,
+        index: int = 0,
+        user_id: int | None = None,
+        data: str | None = None,
+    ) -> list[StoredMessage]:
+        """Tap a button; return the new messages (edits show up on `message` itself)."""
+        before = len(self.api.bot_messages(message.chat_id))
+        update_id = self.api.press_button(message, index, user_id=user_id, data=data)
+        await self.application.wait_processed(update_id)
+        return self.api.bot_messages(message.chat_id)[before:]
+
+    async def feed(self, payload: JSON) -> int:
+        """Deliver a raw update and wait until it has been handled."""
+        update_id = self.api.add_update(payload)
+        await self.application.wait_processed(update_id)
+        return update_id
+
+
+@asynccontextmanager
+async def driven_bot(settings: Settings, api: TelegramStandIn) -> AsyncIterator[BotDriver]:
+    """The real Application, polling the stand-in over HTTP, with the settings' store."""
+    application: BotApplication = build_application(
+        replace(settings, bot_token=api.token, telegram_base_url=api.base_url),
+        application_class=TrackedApplication,
+    )
+    assert isinstance(application, TrackedApplication)
+    async with running(application):
+        try:
+            yield BotDriver(api, application)
+        finally:
+            api.release_polls()
