@@ -94,3 +94,40 @@ async def test_a_whole_session_at_debug_logs_no_token(
             assert api.token not in (record.exc_text or "")
     finally:
         protect_secrets([])
+
+
+async def test_with_a_token_run_bot_polls_the_configured_api(
+    tmp_path: Path, api: TelegramStandIn
+) -> None:
+    """The production path: run_polling in its own process, against TELEGRAM_BASE_URL."""
+    import asyncio
+    import signal
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        BOT_TOKEN=api.token,
+        TELEGRAM_BASE_URL=api.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'polling.sqlite3'}",
+        LOG_LEVEL="DEBUG",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "run_bot.py"),
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await api.wait_for(lambda: api.calls_of("setMyCommands"), timeout=60)
+        api.send_text("/section 4", chat_id=1001)
+        [card] = await api.wait_for_messages(1001, 1, timeout=30)
+        assert card.text.startswith("四、建设一流专利商标审查机构")
+    finally:
+        api.release_polls()
+        process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0
+    log = stderr.decode()
+    assert "getUpdates" in log  # DEBUG logging was on, and still:
+    assert api.token not in log
