@@ -14,7 +14,14 @@ from typing import Any
 from urllib.parse import quote
 
 REDACTED = "[REDACTED]"
-_QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler.executors.default", "aiohttp.access")
+# httpx/httpcore: request URLs hold the token. aiosqlite: every statement with its parameters.
+_QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "aiosqlite",
+    "apscheduler.executors.default",
+    "aiohttp.access",
+)
 
 _secrets: tuple[str, ...] = ()
 _base_factory: Callable[..., logging.LogRecord] | None = None

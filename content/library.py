@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from content.catalog import Catalog, load_catalog
+from content.errors import ContentError
 from content.parser import Document, parse_document
+
+__all__ = ["ContentError", "Library", "SectionSummary", "WorkPlan", "load_library"]
 
 CONTENT_DIR = Path(__file__).resolve().parent
 # Bump when parsing or tagging changes what the same files produce: it forces a re-import.
@@ -20,10 +24,6 @@ PARSER_VERSION = "1"
 _DATA_SUFFIXES = {".md", ".txt", ".toml"}
 MAX_SUMMARY_POINTS = 4
 MIN_SUMMARY_POINTS = 2
-
-
-class ContentError(ValueError):
-    """A content file is missing or malformed; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class WorkPlan:
 @dataclass(frozen=True)
 class Library:
     plans: tuple[WorkPlan, ...]
+    catalog: Catalog
     content_hash: str
 
     @property
@@ -122,4 +123,6 @@ def load_library(root: Path = CONTENT_DIR) -> Library:
     if not plans:
         raise ContentError(f"{root / 'documents'}: no document found")
     plans.sort(key=lambda plan: (plan.position, plan.slug))
-    return Library(tuple(plans), content_hash(root))
+    topics = root / "topics.toml"
+    catalog = load_catalog(topics) if topics.exists() else Catalog(())
+    return Library(tuple(plans), catalog, content_hash(root))

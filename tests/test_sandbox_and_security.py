@@ -110,14 +110,16 @@ async def test_with_a_token_run_bot_polls_the_configured_api(
         DATABASE_URL=f"sqlite:///{tmp_path / 'polling.sqlite3'}",
         LOG_LEVEL="DEBUG",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "run_bot.py"),
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    log_path = tmp_path / "stderr.log"
+    with log_path.open("wb") as log_file:  # a file, not a pipe: DEBUG output must never block
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(ROOT / "run_bot.py"),
+            env=env,
+            cwd=tmp_path,
+            stdout=log_file,
+            stderr=log_file,
+        )
     try:
         await api.wait_for(lambda: api.calls_of("setMyCommands"), timeout=60)
         api.send_text("/section 4", chat_id=1001)
@@ -126,8 +128,8 @@ async def test_with_a_token_run_bot_polls_the_configured_api(
     finally:
         api.release_polls()
         process.send_signal(signal.SIGINT)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        await asyncio.wait_for(process.wait(), timeout=30)
     assert process.returncode == 0
-    log = stderr.decode()
+    log = log_path.read_text(encoding="utf-8")
     assert "getUpdates" in log  # DEBUG logging was on, and still:
     assert api.token not in log

@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from bot.store.models import Base
-from bot.store.repository import Repository
+from bot.store.repository import FTS_TABLE, Repository
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -49,6 +49,14 @@ class Store:
     async def create_schema(self) -> None:
         async with self.engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
+            if self.is_sqlite:
+                # Full-text index over passages.folded (external content: rebuilt at import).
+                await connection.execute(
+                    text(
+                        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+                        "folded, content='passages', content_rowid='id', tokenize='trigram')"
+                    )
+                )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repository]:

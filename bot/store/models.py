@@ -101,6 +101,7 @@ class PassageRow(Base):
     ordinal: Mapped[int]
     position: Mapped[int] = mapped_column(doc="Index in document order, from 1, across sections.")
     text: Mapped[str] = mapped_column(Text)
+    folded: Mapped[str] = mapped_column(Text, doc="content.catalog.fold(text): what search matches")
 
     section: Mapped[SectionRow] = relationship(back_populates="passages")
 
@@ -125,3 +126,54 @@ class ChatRow(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TopicRow(Base):
+    """A catalogue topic as imported; subscriptions name topics by slug, not by this row."""
+
+    __tablename__ = "topics"
+
+    slug: Mapped[str] = mapped_column(String(24), primary_key=True)
+    position: Mapped[int]
+    zh: Mapped[str] = mapped_column(Text)
+    en: Mapped[str] = mapped_column(Text)
+
+
+class PassageTopicRow(Base):
+    """A passage tagged with a topic at import time."""
+
+    __tablename__ = "passage_topics"
+
+    passage_id: Mapped[int] = mapped_column(
+        ForeignKey("passages.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_slug: Mapped[str] = mapped_column(
+        ForeignKey("topics.slug", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class SubscriptionRow(Base):
+    """What a chat follows: a catalogue topic (by slug) or a free keyword (folded).
+
+    Deliberately no foreign key to content: a re-import must never drop a subscription."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("chat_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # "topic" or "keyword"
+    value: Mapped[str] = mapped_column(String(120))
+    label: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SavedQueryRow(Base):
+    """A search text behind a page button: callback data holds only its id (64-byte limit)."""
+
+    __tablename__ = "saved_queries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text, unique=True)
