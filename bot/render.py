@@ -210,3 +210,93 @@ def full_text(
         )
         for i, chunk in enumerate(chunks, start=1)
     ]
+
+
+# --- passages, topics, pages -----------------------------------------------------------------
+
+TOGGLE_TOPIC = "tg"  # tg:<slug>            subscribe/unsubscribe in place (/topics)
+CONFIRM_TOPIC = "sub"  # sub:<slug>         subscribe after a deep link's confirmation
+TOPIC_PAGE = "pt"  # pt:<slug>:<page>       a page of /topic
+SEARCH_PAGE = "pq"  # pq:<query id>:<page>  a page of /search or /topic with a keyword
+PAGE_SIZE = 10
+
+
+def section_link(bot_username: str | None, number: int, reference: str) -> str:
+    """〔四〕 as a deep link that opens the section in the bot's private chat."""
+    if not bot_username:
+        return escape(reference)
+    return f'<a href="https://t.me/{bot_username}?start=section_{number}">{escape(reference)}</a>'
+
+
+def passage_lines(
+    translate: Translator,
+    language: str,
+    bot_username: str | None,
+    passages: Iterable[tuple[int, str]],
+) -> list[str]:
+    """One line per passage: its section reference (a link to the section), then the text."""
+    return [
+        f"{section_link(bot_username, number, section_reference(translate, language, number))} "
+        f"{escape(text)}"
+        for number, text in passages
+    ]
+
+
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    return max(1, -(-total // size))
+
+
+def page_keyboard(
+    translate: Translator, language: str, action: str, key: str, page: int, pages: int
+) -> InlineKeyboardMarkup | None:
+    """‹ previous page / next page › for a listing keyed by `key`; None when it fits one page."""
+    if pages <= 1:
+        return None
+    buttons = []
+    if page > 1:
+        buttons.append(
+            InlineKeyboardButton(
+                translate.plain(language, "button.previous_page"),
+                callback_data=Callback(action, f"{key}:{page - 1}").encode(),
+            )
+        )
+    if page < pages:
+        buttons.append(
+            InlineKeyboardButton(
+                translate.plain(language, "button.next_page"),
+                callback_data=Callback(action, f"{key}:{page + 1}").encode(),
+            )
+        )
+    return InlineKeyboardMarkup([buttons])
+
+
+def listing(header: str, lines: Sequence[str]) -> Html:
+    """A header and passage lines, trimmed (never mid-line) to fit one message."""
+    text = header
+    for line in lines:
+        if len(text) + 2 + len(line) > MESSAGE_LIMIT - 2:
+            return Html(text + "\n\n…")
+        text += "\n\n" + line
+    return Html(text)
+
+
+def topics_keyboard(
+    language: str, topics: Sequence[tuple[str, str, int]], subscribed: set[str]
+) -> InlineKeyboardMarkup:
+    """(slug, name, count) per topic, two a row, ✅ on those the chat follows."""
+    buttons = [
+        InlineKeyboardButton(
+            f"{'✅ ' if slug in subscribed else ''}{name} ({count})",
+            callback_data=Callback(TOGGLE_TOPIC, slug).encode(),
+        )
+        for slug, name, count in topics
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def split_page_argument(callback: Callback) -> tuple[str, int] | None:
+    """`<key>:<page>` → (key, page); None for anything malformed."""
+    key, _, page = callback.argument.rpartition(":")
+    if not key or not page.isascii() or not page.isdigit() or len(page) > 4:
+        return None
+    return key, int(page)

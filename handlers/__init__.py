@@ -7,12 +7,24 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import errors, fallbacks, sections, start
+from handlers import errors, fallbacks, search, sections, start, subscriptions, topics
 
 # The command menu, in order; descriptions come from the message catalogue (menu.<name>).
-MENU = ("start", "help", "sections", "section")
+MENU = (
+    "start",
+    "help",
+    "sections",
+    "section",
+    "topics",
+    "topic",
+    "search",
+    "subscribe",
+    "unsubscribe",
+    "mysubs",
+)
 
-_MODULES = (start, sections, fallbacks)  # fallbacks last: they take what the others leave
+# fallbacks last: they take what the others leave
+_MODULES = (start, sections, topics, subscriptions, search, fallbacks)
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -4,10 +4,10 @@ language the bot speaks there."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.i18n import DEFAULT_LANGUAGE, language_for
-from bot.services import utc_now
+from bot.services import BotContext, utc_now
 from bot.store import Repository
 
 
@@ -24,3 +24,22 @@ async def enter_chat(repo: Repository, update: Update) -> str:
     )
     row = await repo.touch_chat(chat.id, chat.type, first_language, utc_now())
     return row.language
+
+
+ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
+
+
+async def may_change_settings(update: Update, context: BotContext) -> bool:
+    """In a private chat, the user; in a group, only its admins (and its anonymous admins, whose
+    messages come from the group itself)."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    message = update.effective_message
+    if update.message is not None and message is not None and message.sender_chat is not None:
+        return message.sender_chat.id == chat.id
+    user = update.effective_user
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in ADMIN_STATUSES

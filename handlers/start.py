@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.i18n import Html
+from bot.lookup import MAX_SUBSCRIPTIONS
 from bot.services import BotContext
 from handlers.chat import enter_chat
 from handlers.sections import contents_reply, section_reply
+from handlers.subscriptions import confirmation
 
 SECTION_PAYLOAD = "section_"
+TOPIC_PAYLOAD = "topic_"
 
 
 async def start_command(update: Update, context: BotContext) -> None:
@@ -23,10 +26,17 @@ async def start_command(update: Update, context: BotContext) -> None:
     async with context.services.store.transaction() as repo:
         language = await enter_chat(repo, update)
         document = await repo.primary_document()
+        topic = (
+            context.services.library.catalog.by_slug(payload[len(TOPIC_PAYLOAD) :])
+            if payload.startswith(TOPIC_PAYLOAD)
+            else None
+        )
+        replies: list[tuple[Html, InlineKeyboardMarkup | None]]
         if payload.startswith(SECTION_PAYLOAD):
-            replies = [
-                await section_reply(repo, context, language, payload[len(SECTION_PAYLOAD) :])
-            ]
+            number = payload[len(SECTION_PAYLOAD) :]
+            replies = [await section_reply(repo, context, language, number)]
+        elif topic is not None:  # subscribing takes a tap: a link alone changes nothing
+            replies = [await confirmation(repo, context, language, topic)]
         else:
             if document is None:
                 welcome = translate(language, "section.no_content")
@@ -54,7 +64,14 @@ async def help_command(update: Update, context: BotContext) -> None:
         language = await enter_chat(repo, update)
         document = await repo.primary_document()
         last = max(await repo.section_numbers(document.id)) if document else 0
-    await message.reply_text(context.services.translate(language, "help.text", last=last))
+    text = context.services.translate(
+        language,
+        "help.text",
+        last=last,
+        max_subscriptions=MAX_SUBSCRIPTIONS,
+        bot=context.bot.username,
+    )
+    await message.reply_text(text)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:

@@ -40,9 +40,10 @@ class _PlainText(HTMLParser):
             self._href = dict(attrs).get("href")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._href:
+        # Deep links back into the bot (t.me/<bot>?start=…) would only clutter the terminal.
+        if tag == "a" and self._href and not self._href.startswith("https://t.me/"):
             self.parts.append(f" ({self._href})")
-            self._href = None
+        self._href = None
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)

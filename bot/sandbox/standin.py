@@ -33,18 +33,44 @@ T = TypeVar("T")
 MESSAGE_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 ALLOWED_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-    "tg-emoji", "code", "pre", "blockquote",
-}  # fmt: skip
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "tg-emoji",
+    "code",
+    "pre",
+    "blockquote",
+}
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{1,64})?")
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 # Parameters that python-telegram-bot sends as raw strings; every other value is JSON.
 _RAW_FIELDS = {
-    "text", "parse_mode", "callback_query_id", "language_code", "inline_message_id", "caption",
-    "url", "secret_token", "inline_query_id", "next_offset", "description", "short_description",
-    "name", "query", "button",
-}  # fmt: skip
+    "text",
+    "parse_mode",
+    "callback_query_id",
+    "language_code",
+    "inline_message_id",
+    "caption",
+    "url",
+    "secret_token",
+    "inline_query_id",
+    "next_offset",
+    "description",
+    "short_description",
+    "name",
+    "query",
+    "button",
+}
 
 
 class TelegramRefusal(Exception):

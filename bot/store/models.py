@@ -46,6 +46,14 @@ class Base(DeclarativeBase):
     pass
 
 
+# Tables rebuilt from content/ (dropped when CONTENT_SCHEMA changes, then re-imported). Every
+# other table holds what chats said and did, and is never dropped.
+CONTENT_SCHEMA = "2"
+CONTENT_TABLES = {
+    "documents", "sections", "passages", "topics", "passage_topics", "content_state",
+}  # fmt: skip
+
+
 class DocumentRow(Base):
     __tablename__ = "documents"
 

@@ -1,0 +1,155 @@
+"""Finding passages: /search TEXT (best first, ten a page) and inline mode (`@bot 海牙` in any
+chat offers passages to share)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import (
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Update,
+)
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, InlineQueryHandler
+
+from bot import lookup, render
+from bot.i18n import Html, escape, language_for
+from bot.services import BotContext
+from bot.store import Repository
+from handlers.chat import enter_chat
+from handlers.sections import echo
+
+INLINE_RESULTS = 50  # Telegram's maximum per answer
+INLINE_CACHE_SECONDS = 300
+
+Reply = tuple[Html, InlineKeyboardMarkup | None]
+
+
+async def search_page(
+    repo: Repository, context: BotContext, language: str, query: str, page: int
+) -> Reply | None:
+    translate = context.services.translate
+    found = await lookup.search(
+        repo,
+        context.services.library.catalog,
+        query,
+        (page - 1) * render.PAGE_SIZE,
+        render.PAGE_SIZE,
+    )
+    if found.total == 0:
+        return None
+    pages = render.page_count(found.total)
+    lines = render.passage_lines(
+        translate,
+        language,
+        context.bot.username,
+        ((p.section_number, p.text) for p in found.passages),
+    )
+    header = translate(
+        language, "search.header", query=echo(query), total=found.total, page=page, pages=pages
+    )
+    query_id = await repo.save_query(query)
+    keyboard = render.page_keyboard(
+        translate, language, render.SEARCH_PAGE, str(query_id), page, pages
+    )
+    return render.listing(header, lines), keyboard
+
+
+async def search_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    translate = context.services.translate
+    query = " ".join(context.args or []).strip()
+    async with context.services.store.transaction() as repo:
+        language = await enter_chat(repo, update)
+        if not query:
+            reply: Reply = (translate(language, "search.usage"), None)
+        elif len(query) > lookup.MAX_QUERY_LENGTH:
+            reply = (translate(language, "topic.too_long", limit=lookup.MAX_QUERY_LENGTH), None)
+        else:
+            page = await search_page(repo, context, language, query, 1)
+            if page is None:
+                text = translate(language, "topic.nothing", query=echo(query))
+                near = context.services.library.catalog.suggest(query)
+                if near:
+                    names = ", ".join(topic.name(language) for topic in near)
+                    text = Html(f"{text}\n{translate(language, 'topic.suggest', names=names)}")
+                page = (text, None)
+            reply = page
+    await message.reply_text(reply[0], reply_markup=reply[1])
+
+
+async def search_page_button(update: Update, context: BotContext) -> None:
+    """A page button of /search (or of /topic with a keyword): the query is looked up by id."""
+    query = update.callback_query
+    assert query is not None
+    translate = context.services.translate
+    callback = render.parse_callback(query.data)
+    parsed = render.split_page_argument(callback) if callback else None
+    async with context.services.store.transaction() as repo:
+        language = await enter_chat(repo, update)
+        reply = None
+        if parsed is not None and parsed[0].isdigit() and parsed[1] >= 1:
+            text = await repo.saved_query(int(parsed[0]))
+            if text is not None:
+                reply = await search_page(repo, context, language, text, parsed[1])
+    if reply is None:
+        await query.answer(translate.plain(language, "search.expired"))
+        return
+    await query.answer()
+    await query.edit_message_text(reply[0], reply_markup=reply[1])
+
+
+async def inline_query(update: Update, context: BotContext) -> None:
+    """Passages for what is typed after @bot, each shareable with its section reference."""
+    inline = update.inline_query
+    assert inline is not None
+    translate = context.services.translate
+    language = language_for(inline.from_user.language_code)
+    query = inline.query.strip()[: lookup.MAX_QUERY_LENGTH]
+    async with context.services.store.transaction() as repo:
+        document = await repo.primary_document()
+        if document is None:
+            await inline.answer([], cache_time=5)
+            return
+        if query:
+            found = await lookup.search(
+                repo, context.services.library.catalog, query, 0, INLINE_RESULTS
+            )
+            items = [(p.id, p.section_number, p.text) for p in found.passages]
+        else:  # nothing typed yet: offer the sections' headings and summaries
+            items = []
+            for section in await repo.sections(document.id):
+                points = section.summary_en if language == "en" else section.summary_zh
+                items.append(
+                    (
+                        -section.number - 1,
+                        section.number,
+                        render.section_title(section) + "\n" + "\n".join(f"• {p}" for p in points),
+                    )
+                )
+    results = []
+    for key, number, text in items[:INLINE_RESULTS]:
+        reference = render.section_reference(translate, language, number)
+        source = translate(
+            language, "inline.shared_from", title=document.title, reference=reference
+        )
+        first_line = text.split("\n", 1)[0]
+        results.append(
+            InlineQueryResultArticle(
+                id=f"p{key}" if key > 0 else f"s{-key - 1}",
+                title=f"{reference} {first_line[:60]}",
+                description=text[:200],
+                input_message_content=InputTextMessageContent(f"{escape(text)}\n\n{source}"),
+            )
+        )
+    await inline.answer(results, cache_time=INLINE_CACHE_SECONDS)
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    return [
+        CommandHandler("search", search_command),
+        CallbackQueryHandler(search_page_button, pattern=rf"^{render.SEARCH_PAGE}:"),
+        InlineQueryHandler(inline_query),
+    ]
