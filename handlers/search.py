@@ -49,10 +49,12 @@ async def search_page(
     header = translate(
         language, "search.header", query=echo(query), total=found.total, page=page, pages=pages
     )
-    query_id = await repo.save_query(query)
-    keyboard = render.page_keyboard(
-        translate, language, render.SEARCH_PAGE, str(query_id), page, pages
-    )
+    keyboard = None
+    if pages > 1:  # page buttons carry the query's id; a single page needs no saved query
+        query_id = await repo.save_query(query)
+        keyboard = render.page_keyboard(
+            translate, language, render.SEARCH_PAGE, str(query_id), page, pages
+        )
     return render.listing(header, lines), keyboard
 
 

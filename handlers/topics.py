@@ -122,10 +122,12 @@ async def topic_page(
             page=page,
             pages=pages,
         )
-        query_id = await repo.save_query(query)
-        keyboard = render.page_keyboard(
-            translate, language, render.SEARCH_PAGE, str(query_id), page, pages
-        )
+        keyboard = None
+        if pages > 1:
+            query_id = await repo.save_query(query)
+            keyboard = render.page_keyboard(
+                translate, language, render.SEARCH_PAGE, str(query_id), page, pages
+            )
     return render.listing(header, lines), keyboard
 
 
