@@ -12,8 +12,10 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot.briefing import ContentIndex
 from bot.config import Settings
 from bot.i18n import LANGUAGES, Translator
+from bot.scheduler import start_schedule
 from bot.services import BotContext, BotData, Services, utc_now
 from bot.store import Store
 from bot.store.content_import import sync_content
@@ -71,8 +73,10 @@ def _post_init_for(settings: Settings) -> Any:
             await store.close()
             raise
         translate = Translator.load()
-        application.bot_data.attach(Services(settings, store, library, translate, utc_now()))
+        index = ContentIndex(library.primary.document, library.catalog)
+        application.bot_data.attach(Services(settings, store, library, translate, index, utc_now()))
         await set_command_menu(application, translate)
+        await start_schedule(application)
 
     return post_init
 

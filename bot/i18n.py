@@ -8,6 +8,7 @@ marked `Html` (already-rendered markup), so user text can never inject tags.
 from __future__ import annotations
 
 import html
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +27,11 @@ class Html(str):
 def escape(text: str) -> str:
     """Escape text for Telegram's HTML parse mode (quotes need no escaping there)."""
     return html.escape(text, quote=False)
+
+
+def as_plain(text: str) -> str:
+    """What Telegram shows of our HTML, for places that take plain text (callback notices)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def language_for(language_code: str | None) -> str:

@@ -300,3 +300,46 @@ def split_page_argument(callback: Callback) -> tuple[str, int] | None:
     if not key or not page.isascii() or not page.isdigit() or len(page) > 4:
         return None
     return key, int(page)
+
+
+# --- the daily briefing ------------------------------------------------------------------------
+
+OPEN_CARD = "card"  # card:<n>  send section n's card as a new message (from a briefing)
+
+
+def briefing_message(
+    translate: Translator,
+    language: str,
+    document_title: str,
+    day: str,
+    picks: Sequence[dict[str, object]],
+    texts: dict[str, str],
+) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """One message: each chosen passage verbatim under its topic and section reference, and a
+    button per section to open it. Picks are the ledger's payload entries."""
+    lines: list[str] = [translate(language, "briefing.header", day=day, title=document_title)]
+    sections: list[int] = []
+    for pick in picks:
+        key = str(pick["passage"])
+        number = int(key.split(".", 1)[0])
+        reference = section_reference(translate, language, number)
+        label = str(pick.get("en" if language == "en" else "zh") or "")
+        round_number = int(str(pick.get("round", 1)))
+        heading = f"<b>{escape(label)}</b> " if label else ""
+        if round_number > 1:
+            heading += translate(language, "briefing.round", round=round_number) + " "
+        lines.append(f"{heading}{escape(reference)}\n{escape(texts.get(key, ''))}")
+        if number not in sections:
+            sections.append(number)
+    lines.append(translate(language, "briefing.footer"))
+    buttons = [
+        InlineKeyboardButton(
+            translate.plain(
+                language, "button.open_section", reference=section_reference(translate, language, n)
+            ),
+            callback_data=Callback(OPEN_CARD, str(n)).encode(),
+        )
+        for n in sections
+    ]
+    keyboard = InlineKeyboardMarkup([buttons]) if buttons else None
+    return listing(lines[0], lines[1:]), keyboard

@@ -3,12 +3,15 @@ context through which they reach it (no casts out of bot_data)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.briefing import ContentIndex
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.store import Store
@@ -21,7 +24,10 @@ class Services:
     store: Store
     library: Library
     translate: Translator
+    index: ContentIndex
     started_at: datetime
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class BotData:

@@ -7,7 +7,17 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import errors, fallbacks, search, sections, start, subscriptions, topics
+from handlers import (
+    errors,
+    fallbacks,
+    membership,
+    schedule,
+    search,
+    sections,
+    start,
+    subscriptions,
+    topics,
+)
 
 # The command menu, in order; descriptions come from the message catalogue (menu.<name>).
 MENU = (
@@ -21,10 +31,16 @@ MENU = (
     "subscribe",
     "unsubscribe",
     "mysubs",
+    "today",
+    "settings",
+    "settime",
+    "timezone",
+    "pause",
+    "resume",
 )
 
 # fallbacks last: they take what the others leave
-_MODULES = (start, sections, topics, subscriptions, search, fallbacks)
+_MODULES = (start, sections, topics, subscriptions, search, schedule, membership, fallbacks)
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

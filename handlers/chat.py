@@ -6,15 +6,17 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
+from bot.clock import DEFAULT_BRIEFING_TIME, format_time_of_day, next_occurrence
 from bot.i18n import DEFAULT_LANGUAGE, language_for
-from bot.services import BotContext, utc_now
+from bot.services import BotContext
 from bot.store import Repository
 
 
-async def enter_chat(repo: Repository, update: Update) -> str:
+async def enter_chat(repo: Repository, update: Update, context: BotContext) -> str:
     """Record the chat (a message makes an inactive chat active again) and return its language.
 
-    A private chat starts in the language of the user's Telegram client, a group in Chinese."""
+    A private chat starts in the language of the user's Telegram client, a group in Chinese. A new
+    chat gets the default daily briefing schedule (09:00 in BRIEFING_TIMEZONE)."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None:  # inline queries and inline-message buttons have no chat
         return language_for(user.language_code if user else None)
@@ -22,7 +24,16 @@ async def enter_chat(repo: Repository, update: Update) -> str:
     first_language = (
         language_for(user.language_code if user else None) if private else (DEFAULT_LANGUAGE)
     )
-    row = await repo.touch_chat(chat.id, chat.type, first_language, utc_now())
+    now = context.services.clock()
+    row, created = await repo.touch_chat(chat.id, chat.type, first_language, now)
+    if created:
+        zone_name = context.services.settings.briefing_timezone.key
+        await repo.add_schedule(
+            chat.id,
+            format_time_of_day(DEFAULT_BRIEFING_TIME),
+            zone_name,
+            next_occurrence(now, DEFAULT_BRIEFING_TIME, zone_name),
+        )
     return row.language
 
 

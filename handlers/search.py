@@ -64,7 +64,7 @@ async def search_command(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     query = " ".join(context.args or []).strip()
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
         if not query:
             reply: Reply = (translate(language, "search.usage"), None)
         elif len(query) > lookup.MAX_QUERY_LENGTH:
@@ -90,7 +90,7 @@ async def search_page_button(update: Update, context: BotContext) -> None:
     callback = render.parse_callback(query.data)
     parsed = render.split_page_argument(callback) if callback else None
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
         reply = None
         if parsed is not None and parsed[0].isdigit() and parsed[1] >= 1:
             text = await repo.saved_query(int(parsed[0]))

@@ -86,7 +86,7 @@ async def sections_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
         text, keyboard = await contents_reply(repo, context, language)
     await message.reply_text(text, reply_markup=keyboard)
 
@@ -96,7 +96,7 @@ async def section_command(update: Update, context: BotContext) -> None:
     assert message is not None
     argument = " ".join(context.args or [])
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
         if argument.strip():
             text, keyboard = await section_reply(repo, context, language, argument)
         else:
@@ -116,41 +116,50 @@ async def _edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
 
 
 async def section_button(update: Update, context: BotContext) -> None:
-    """Buttons of the card and the contents: open a section in place, or send its full text."""
+    """Buttons that read the work plan: open a section in place (card, contents, ‹ ›), send its
+    full text, or send its card as a new message (under a briefing, which must stay as it is)."""
     query = update.callback_query
     assert query is not None
     translate = context.services.translate
     callback = render.parse_callback(query.data)
+    action = callback.action if callback else ""
     number = render.section_number_argument(callback) if callback else None
-    full_text: list[Html] = []
+    edit: Reply | None = None
+    send: list[Reply] = []
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
         document = await repo.primary_document()
-        if callback is not None and callback.action == render.CONTENTS:
-            reply: Reply | None = await contents_reply(repo, context, language)
-        else:
-            section = (
-                await repo.section(document.id, number) if document and number is not None else None
-            )
-            reply = None
-            if section is not None and document is not None and callback is not None:
-                if callback.action == render.OPEN_SECTION:
-                    numbers = await repo.section_numbers(document.id)
-                    reply = render.section_card(translate, language, document, section, numbers)
-                elif callback.action == render.FULL_TEXT:
-                    passages = [passage.text for passage in await repo.passages(section.id)]
-                    full_text = render.full_text(translate, language, section, passages)
-    if reply is None and not full_text:
+        section = (
+            await repo.section(document.id, number) if document and number is not None else None
+        )
+        if action == render.CONTENTS:
+            edit = await contents_reply(repo, context, language)
+        elif section is not None and document is not None:
+            if action in (render.OPEN_SECTION, render.OPEN_CARD):
+                numbers = await repo.section_numbers(document.id)
+                card = render.section_card(translate, language, document, section, numbers)
+                if action == render.OPEN_SECTION:
+                    edit = card
+                else:
+                    send = [card]
+            elif action == render.FULL_TEXT:
+                passages = [passage.text for passage in await repo.passages(section.id)]
+                send = [
+                    (text, None)
+                    for text in render.full_text(translate, language, section, passages)
+                ]
+    chat = update.effective_chat
+    if (edit is None and not send) or (send and chat is None):
         await query.answer(translate.plain(language, "callback.expired"))
         return
     await query.answer()
-    if reply is not None:
-        await _edit(update, *reply)
-    chat = update.effective_chat
-    if chat is None:  # a button on an inline message: no chat to send the full text to
-        return
-    for text in full_text:
-        await context.bot.send_message(chat.id, text, message_thread_id=thread_of(query.message))
+    if edit is not None:
+        await _edit(update, *edit)
+    for text, keyboard in send:
+        assert chat is not None
+        await context.bot.send_message(
+            chat.id, text, reply_markup=keyboard, message_thread_id=thread_of(query.message)
+        )
 
 
 def thread_of(message: object) -> int | None:
@@ -161,7 +170,7 @@ def thread_of(message: object) -> int | None:
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
-    pattern = rf"^({render.OPEN_SECTION}|{render.FULL_TEXT}|{render.CONTENTS}):"
+    pattern = rf"^({render.OPEN_SECTION}|{render.FULL_TEXT}|{render.CONTENTS}|{render.OPEN_CARD}):"
     return [
         CommandHandler("sections", sections_command),
         CommandHandler("section", section_command),

@@ -24,7 +24,7 @@ async def start_command(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     payload = context.args[0] if context.args else ""
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
         document = await repo.primary_document()
         topic = (
             context.services.library.catalog.by_slug(payload[len(TOPIC_PAYLOAD) :])
@@ -61,7 +61,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
         document = await repo.primary_document()
         last = max(await repo.section_numbers(document.id)) if document else 0
     text = context.services.translate(

@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import lookup, render
 from bot.i18n import Html, language_for
-from bot.services import BotContext, utc_now
+from bot.services import BotContext
 from bot.store import Repository
 from bot.store.repository import KEYWORD, TOPIC
 from content.catalog import Topic, fold
@@ -55,7 +55,7 @@ async def _add_one(
             language, "subscribe.limit", limit=lookup.MAX_SUBSCRIPTIONS, query=echo(label)
         )
         return line, False
-    now = utc_now()
+    now = context.services.clock()
     if topic is not None:
         added = await repo.subscribe(chat_id, TOPIC, topic.slug, topic.zh, now)
         key = "subscribe.added_topic" if added else "subscribe.already"
@@ -73,7 +73,7 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     names = lookup.split_names(" ".join(context.args or []), context.services.library.catalog)
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
     if not names:
         await message.reply_text(translate(language, "subscribe.usage"))
         return
@@ -97,7 +97,7 @@ async def unsubscribe_command(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     query = " ".join(context.args or []).strip()
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
     if not query:
         await message.reply_text(translate(language, "unsubscribe.usage"))
         return
@@ -124,7 +124,7 @@ async def mysubs_command(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     catalog = context.services.library.catalog
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
         subscriptions = await repo.subscriptions(chat.id)
         counts = {row.slug: count for row, count in await repo.topic_counts()}
         lines = []
@@ -174,7 +174,7 @@ async def confirm_button(update: Update, context: BotContext) -> None:
         await query.answer(translate.plain(language, "topics.unknown"))
         return
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
     if not await may_change_settings(update, context):
         await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
         return

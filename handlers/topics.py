@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import lookup, render
 from bot.i18n import Html
-from bot.services import BotContext, utc_now
+from bot.services import BotContext
 from bot.store import Repository
 from bot.store.repository import TOPIC
 from handlers.chat import enter_chat, may_change_settings
@@ -38,7 +38,7 @@ async def topics_command(update: Update, context: BotContext) -> None:
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
         text, keyboard = await topics_reply(repo, context, chat.id, language)
     await message.reply_text(text, reply_markup=keyboard)
 
@@ -54,7 +54,7 @@ async def toggle_topic(update: Update, context: BotContext) -> None:
         await query.answer(translate.plain(_language_of(update), "topics.unknown"))
         return
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
     if not await may_change_settings(update, context):
         await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
         return
@@ -69,7 +69,7 @@ async def toggle_topic(update: Update, context: BotContext) -> None:
                 query=topic.name(language),
             )
         else:
-            await repo.subscribe(chat.id, TOPIC, topic.slug, topic.zh, utc_now())
+            await repo.subscribe(chat.id, TOPIC, topic.slug, topic.zh, context.services.clock())
             notice = translate.plain(language, "topics.toggled_on", name=topic.name(language))
         _, keyboard = await topics_reply(repo, context, chat.id, language)
     await query.answer(notice)
@@ -137,7 +137,7 @@ async def topic_command(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     query = " ".join(context.args or []).strip()
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
         if not query:
             reply: Reply = (translate(language, "topic.usage"), None)
         elif len(query) > lookup.MAX_QUERY_LENGTH:
@@ -165,7 +165,7 @@ async def topic_page_button(update: Update, context: BotContext) -> None:
     parsed = render.split_page_argument(callback) if callback else None
     topic = context.services.library.catalog.by_slug(parsed[0]) if parsed else None
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update)
+        language = await enter_chat(repo, update, context)
         reply = (
             await topic_page(repo, context, language, topic.slug, parsed[1])
             if topic is not None and parsed is not None and parsed[1] >= 1

@@ -87,10 +87,12 @@ async def test_chats_are_recorded_and_reactivated(store: Store) -> None:
     first = datetime(2026, 1, 1, tzinfo=UTC)
     later = datetime(2026, 1, 2, tzinfo=UTC)
     async with store.transaction() as repo:
-        chat = await repo.touch_chat(-100, "group", "zh", first)
+        chat, created = await repo.touch_chat(-100, "group", "zh", first)
+        assert created
         chat.active = False
     async with store.transaction() as repo:
-        chat = await repo.touch_chat(-100, "supergroup", "en", later)
+        chat, created = await repo.touch_chat(-100, "supergroup", "en", later)
+        assert not created
         assert (chat.kind, chat.language, chat.active) == ("supergroup", "zh", True)
     async with store.transaction() as repo:
         stored = await repo.chat(-100)

@@ -185,3 +185,62 @@ class SavedQueryRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class ScheduleRow(Base):
+    """When a chat gets its daily briefing. `next_due_at` (UTC) is derived from the local time and
+    zone, and is what the scheduler's indexed query looks at."""
+
+    __tablename__ = "schedules"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    briefing_time: Mapped[str] = mapped_column(String(5))  # "HH:MM", local
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name or "UTC+05:30"
+    paused: Mapped[bool] = mapped_column(default=False)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    next_due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ReadingStateRow(Base):
+    """How far a chat has read: passages received (keys "S.O"), a cursor per followed topic or
+    keyword, and where the fair rotation across follows resumes."""
+
+    __tablename__ = "reading_states"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    document_slug: Mapped[str] = mapped_column(String(80))
+    received: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cursors: Mapped[dict[str, list[Any]]] = mapped_column(JSON, default=dict)
+    rotation: Mapped[int] = mapped_column(default=0)
+
+
+class DeliveryRow(Base):
+    """The delivery ledger: one row per chat per local date (and kind). Planned once, claimed
+    before the send, marked after it: the unique key is what makes a second send impossible."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("chat_id", "local_date", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
+    )
+    local_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16), default="briefing")
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(default=0)
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)

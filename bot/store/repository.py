@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, delete, func, insert, select, text
+from sqlalchemy import ColumnElement, Integer, and_, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import (
     ChatRow,
     ContentStateRow,
+    DeliveryRow,
     DocumentRow,
     PassageRow,
     PassageTopicRow,
+    ReadingStateRow,
     SavedQueryRow,
+    ScheduleRow,
     SectionRow,
     SubscriptionRow,
     TopicRow,
@@ -26,6 +31,12 @@ CONTENT_HASH_KEY = "content_hash"
 FTS_TABLE = "passage_search"
 FTS_MIN_QUERY = 3  # the trigram tokenizer cannot match fewer characters
 TOPIC, KEYWORD = "topic", "keyword"
+
+# Delivery ledger states (see bot.scheduler): planned → queued → sending → sent | uncertain |
+# failed (retried) | gave_up.
+PLANNED, QUEUED, SENDING, SENT, FAILED, UNCERTAIN, GAVE_UP = (
+    "planned", "queued", "sending", "sent", "failed", "uncertain", "gave_up",
+)  # fmt: skip
 
 
 def _like_escape(text: str) -> str:
@@ -160,8 +171,11 @@ class Repository:
 
     # --- chats ---------------------------------------------------------------------------------
 
-    async def touch_chat(self, chat_id: int, kind: str, language: str, now: datetime) -> ChatRow:
-        """The chat as stored, created on first contact; writing to the bot makes it active."""
+    async def touch_chat(
+        self, chat_id: int, kind: str, language: str, now: datetime
+    ) -> tuple[ChatRow, bool]:
+        """The chat as stored, and whether it was created now (on first contact). Writing to the
+        bot makes an inactive chat active again."""
         chat = await self.session.get(ChatRow, chat_id)
         if chat is None:
             chat = ChatRow(
@@ -173,9 +187,10 @@ class Repository:
                 last_seen_at=now,
             )
             self.session.add(chat)
-        else:
-            chat.kind, chat.active, chat.last_seen_at = kind, True, now
-        return chat
+            await self.session.flush()
+            return chat, True
+        chat.kind, chat.active, chat.last_seen_at = kind, True, now
+        return chat, False
 
     async def chat(self, chat_id: int) -> ChatRow | None:
         return await self.session.get(ChatRow, chat_id)
@@ -191,7 +206,7 @@ class Repository:
             .group_by(TopicRow.slug)
             .order_by(TopicRow.position)
         )
-        return [(topic, int(n)) for topic, n in result.tuples()]
+        return [(topic, int(n)) for topic, n in result.all()]
 
     async def passages_on_topic(
         self, slug: str, offset: int = 0, limit: int = 10
@@ -312,3 +327,210 @@ class Repository:
             delete(SubscriptionRow).where(SubscriptionRow.chat_id == chat_id)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def subscriptions_of(self, chat_ids: list[int]) -> dict[int, list[SubscriptionRow]]:
+        """Subscriptions of many chats in one query (the push works in batches)."""
+        result = await self.session.scalars(
+            select(SubscriptionRow)
+            .where(SubscriptionRow.chat_id.in_(chat_ids))
+            .order_by(SubscriptionRow.created_at, SubscriptionRow.id)
+        )
+        grouped: dict[int, list[SubscriptionRow]] = {chat_id: [] for chat_id in chat_ids}
+        for row in result:
+            grouped[row.chat_id].append(row)
+        return grouped
+
+    # --- schedules ---------------------------------------------------------------------------
+
+    async def schedule(self, chat_id: int) -> ScheduleRow | None:
+        return await self.session.get(ScheduleRow, chat_id)
+
+    async def add_schedule(
+        self, chat_id: int, briefing_time: str, timezone: str, next_due_at: datetime
+    ) -> ScheduleRow:
+        row = ScheduleRow(
+            chat_id=chat_id,
+            briefing_time=briefing_time,
+            timezone=timezone,
+            paused=False,
+            thread_id=None,
+            next_due_at=next_due_at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def chats_without_schedule(self, limit: int) -> list[int]:
+        result = await self.session.scalars(
+            select(ChatRow.id)
+            .outerjoin(ScheduleRow, ScheduleRow.chat_id == ChatRow.id)
+            .where(ScheduleRow.chat_id.is_(None))
+            .limit(limit)
+        )
+        return list(result)
+
+    async def due_schedules(self, now: datetime, limit: int) -> list[tuple[ScheduleRow, ChatRow]]:
+        """Schedules whose next briefing is due, of active, unpaused chats, oldest first."""
+        result = await self.session.execute(
+            select(ScheduleRow, ChatRow)
+            .join(ChatRow, ChatRow.id == ScheduleRow.chat_id)
+            .where(
+                ScheduleRow.next_due_at <= now,
+                ScheduleRow.paused.is_(False),
+                ChatRow.active.is_(True),
+            )
+            .order_by(ScheduleRow.next_due_at)
+            .limit(limit)
+        )
+        return [(schedule, chat) for schedule, chat in result.all()]
+
+    # --- reading state -----------------------------------------------------------------------
+
+    async def reading_states(
+        self, chat_ids: list[int], document_slug: str
+    ) -> dict[int, ReadingStateRow]:
+        """Each chat's reading state, created empty where missing (or reset if it belonged to an
+        older primary document)."""
+        rows = {
+            row.chat_id: row
+            for row in await self.session.scalars(
+                select(ReadingStateRow).where(ReadingStateRow.chat_id.in_(chat_ids))
+            )
+        }
+        for chat_id in chat_ids:
+            row = rows.get(chat_id)
+            if row is None:
+                row = ReadingStateRow(
+                    chat_id=chat_id,
+                    document_slug=document_slug,
+                    received=[],
+                    cursors={},
+                    rotation=0,
+                )
+                self.session.add(row)
+                rows[chat_id] = row
+            elif row.document_slug != document_slug:
+                row.document_slug, row.received, row.cursors, row.rotation = (
+                    document_slug,
+                    [],
+                    {},
+                    0,
+                )
+        return rows
+
+    # --- the delivery ledger -------------------------------------------------------------------
+
+    async def delivery(self, chat_id: int, day: date, kind: str = "briefing") -> DeliveryRow | None:
+        return await self.session.scalar(
+            select(DeliveryRow).where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.local_date == day,
+                DeliveryRow.kind == kind,
+            )
+        )
+
+    async def delivery_by_id(self, delivery_id: int) -> DeliveryRow | None:
+        return await self.session.get(DeliveryRow, delivery_id)
+
+    async def reserve_delivery(
+        self, chat_id: int, day: date, now: datetime, kind: str = "briefing"
+    ) -> DeliveryRow | None:
+        """Insert the (chat, date) ledger row if absent; the new row, or None if it existed.
+
+        The unique key makes this the one place two planners (a push, /today, a second process)
+        can meet: exactly one of them gets the row."""
+        statement = (
+            self._insert(DeliveryRow)
+            .values(
+                chat_id=chat_id,
+                local_date=day,
+                kind=kind,
+                status=PLANNED,
+                payload={},
+                attempts=0,
+                planned_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["chat_id", "local_date", "kind"])
+            .returning(DeliveryRow.id)
+        )
+        new_id = await self.session.scalar(statement)
+        if new_id is None:
+            return None
+        return await self.session.get(DeliveryRow, new_id)
+
+    def _insert(self, table: type[DeliveryRow]) -> Any:
+        """INSERT with ON CONFLICT, in this database's dialect (SQLite or PostgreSQL)."""
+        return sqlite_insert(table) if self._sqlite else postgresql_insert(table)
+
+    async def claim_delivery(self, delivery_id: int, now: datetime) -> bool:
+        """Mark a planned (or retryable) delivery as being sent; False if someone else has it."""
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id, DeliveryRow.status.in_((QUEUED, FAILED)))
+            .values(status=SENDING, attempts=DeliveryRow.attempts + 1, updated_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def finish_delivery(
+        self,
+        delivery_id: int,
+        status: str,
+        now: datetime,
+        message_id: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id)
+            .values(status=status, updated_at=now, message_id=message_id, error=error)
+        )
+
+    async def sendable_deliveries(
+        self, after_id: int, limit: int, max_attempts: int
+    ) -> list[tuple[DeliveryRow, str]]:
+        """Queued or failed rows (with attempts left) of active chats, by id after `after_id`,
+        each with its chat's time zone."""
+        result = await self.session.execute(
+            select(DeliveryRow, ScheduleRow.timezone)
+            .join(ChatRow, ChatRow.id == DeliveryRow.chat_id)
+            .join(ScheduleRow, ScheduleRow.chat_id == DeliveryRow.chat_id)
+            .where(
+                DeliveryRow.id > after_id,
+                DeliveryRow.status.in_((QUEUED, FAILED)),
+                DeliveryRow.attempts < max_attempts,
+                ChatRow.active.is_(True),
+            )
+            .order_by(DeliveryRow.id)
+            .limit(limit)
+        )
+        return [(row, zone) for row, zone in result.all()]
+
+    async def release_interrupted_sends(self, now: datetime) -> int:
+        """At start-up: sends a previous process left in flight are queued again (resent)."""
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.status == SENDING)
+            .values(status=QUEUED, updated_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def set_chat_active(self, chat_id: int, active: bool) -> None:
+        await self.session.execute(
+            update(ChatRow).where(ChatRow.id == chat_id).values(active=active)
+        )
+
+    async def migrate_chat(self, old_id: int, new_id: int) -> bool:
+        """A group became a supergroup: its settings, subscriptions and ledger move to the new id.
+        Whatever the new id already had (it may have written to us first) gives way."""
+        old = await self.session.get(ChatRow, old_id)
+        if old is None:
+            return False
+        if await self.session.get(ChatRow, new_id) is not None:
+            await self.session.execute(delete(ChatRow).where(ChatRow.id == new_id))
+        await self.session.flush()
+        await self.session.execute(
+            update(ChatRow).where(ChatRow.id == old_id).values(id=new_id, kind="supergroup")
+        )
+        self.session.expunge_all()
+        return True

@@ -1,0 +1,160 @@
+"""Sending one planned briefing: claim its ledger row, send, mark the outcome, and meet each of
+Telegram's faults the way it asks to be met.
+
+    403 Forbidden          the chat blocked or removed the bot: chat inactive, data kept
+    ChatMigrated           the group became a supergroup: move the chat, send there
+    429 RetryAfter         wait as long as Telegram says, then try the same chat again
+    TimedOut (read/write)  the message may have arrived: recorded as uncertain, not re-sent
+    TimedOut (connect), 5xx and other network errors
+                           retried with backoff a few times, then left for the next catch-up
+    400 thread not found   a deleted forum topic: send to General instead
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from telegram import Bot
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot import render
+from bot.services import Services
+from bot.store.repository import FAILED, GAVE_UP, SENT, UNCERTAIN
+
+logger = logging.getLogger(__name__)
+
+NETWORK_RETRIES = 3
+BACKOFF_SECONDS = 1.0
+MAX_RETRY_AFTER_WAITS = 20  # a chat rate-limited this often is left for the next catch-up
+_THREAD_GONE = ("thread not found", "topic_closed", "topic_deleted")
+_CHAT_GONE = ("chat not found", "bot was kicked", "user is deactivated", "have no rights")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # sent, failed, uncertain, gave_up, skipped
+    chat_id: int
+    detail: str = ""
+
+
+def _seconds(retry_after: int | float | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
+
+
+def may_have_arrived(error: TimedOut) -> bool:
+    """A read or write timeout may hide a delivered message; a connect or pool timeout cannot."""
+    cause = error.__cause__
+    return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+async def send_planned(
+    services: Services,
+    bot: Bot,
+    delivery_id: int,
+    sleep: Any = asyncio.sleep,
+) -> Outcome:
+    """Send one ledger row that is planned (or failed earlier). Never raises for Telegram's
+    faults: every outcome is written to the ledger."""
+    store, translate, clock = services.store, services.translate, services.clock
+    async with store.transaction() as repo:
+        if not await repo.claim_delivery(delivery_id, clock()):
+            return Outcome("skipped", 0, "claimed elsewhere or already done")
+        row = await repo.delivery_by_id(delivery_id)
+        assert row is not None
+        chat = await repo.chat(row.chat_id)
+        schedule = await repo.schedule(row.chat_id)
+        document = await repo.primary_document()
+    assert chat is not None
+    language = chat.language
+    title = document.title if document else ""
+    text, keyboard = render.briefing_message(
+        translate,
+        language,
+        title,
+        row.local_date.isoformat(),
+        row.payload.get("picks", []),
+        services.index.texts,
+    )
+    chat_id = row.chat_id
+    thread_id = schedule.thread_id if schedule else None
+    network_failures = 0
+    rate_limited = 0
+    while True:
+        try:
+            message = await bot.send_message(
+                chat_id, text, reply_markup=keyboard, message_thread_id=thread_id
+            )
+        except RetryAfter as error:
+            rate_limited += 1
+            if rate_limited > MAX_RETRY_AFTER_WAITS:
+                return await _finish(services, delivery_id, chat_id, FAILED, "rate limited")
+            await sleep(_seconds(error.retry_after))
+            continue
+        except Forbidden as error:
+            async with store.transaction() as repo:
+                await repo.set_chat_active(chat_id, False)
+            return await _finish(services, delivery_id, chat_id, GAVE_UP, f"forbidden: {error}")
+        except ChatMigrated as error:
+            new_id = int(error.new_chat_id)
+            async with store.transaction() as repo:
+                await repo.migrate_chat(chat_id, new_id)
+            logger.info("chat %s migrated to %s; delivering there", chat_id, new_id)
+            chat_id = new_id
+            continue
+        except BadRequest as error:
+            reason = error.message.lower()
+            if thread_id is not None and any(gone in reason for gone in _THREAD_GONE):
+                thread_id = None  # the forum topic is gone: General still works
+                continue
+            if any(gone in reason for gone in _CHAT_GONE):
+                async with store.transaction() as repo:
+                    await repo.set_chat_active(chat_id, False)
+            return await _finish(services, delivery_id, chat_id, GAVE_UP, error.message)
+        except TimedOut as error:
+            if may_have_arrived(error):
+                return await _finish(services, delivery_id, chat_id, UNCERTAIN, "read timeout")
+            network_failures += 1
+            if network_failures > NETWORK_RETRIES:
+                return await _finish(services, delivery_id, chat_id, FAILED, "timeouts")
+            await sleep(BACKOFF_SECONDS * 2 ** (network_failures - 1))
+        except NetworkError as error:
+            network_failures += 1
+            if network_failures > NETWORK_RETRIES:
+                return await _finish(services, delivery_id, chat_id, FAILED, str(error)[:200])
+            await sleep(BACKOFF_SECONDS * 2 ** (network_failures - 1))
+        except TelegramError as error:  # anything else Telegram refuses: do not loop on it
+            return await _finish(services, delivery_id, chat_id, GAVE_UP, str(error)[:200])
+        else:
+            return await _finish(
+                services, delivery_id, chat_id, SENT, message_id=message.message_id
+            )
+
+
+async def _finish(
+    services: Services,
+    delivery_id: int,
+    chat_id: int,
+    status: str,
+    detail: str = "",
+    message_id: int | None = None,
+) -> Outcome:
+    if status != SENT:
+        logger.warning("briefing for chat %s: %s (%s)", chat_id, status, detail)
+    async with services.store.transaction() as repo:
+        await repo.finish_delivery(
+            delivery_id, status, services.clock(), message_id=message_id, error=detail or None
+        )
+    return Outcome(status, chat_id, detail)

@@ -1,0 +1,253 @@
+"""The daily push, driven by one repeating JobQueue job.
+
+The schedule lives in the store (each chat's local time, zone and the UTC instant of its next
+briefing), not in APScheduler: a tick every TICK_SECONDS asks the store which chats are due, plans
+their briefings into the delivery ledger, and sends what the ledger says is ready. A tick at
+start-up does the catch-up: briefings due today while the bot was down go out at once, and nothing
+relies on APScheduler's misfire grace time.
+
+The ledger has one row per chat and local date:
+
+    planned  → chosen (by the push, or earlier by /today), waiting for its time
+    queued   → due: to be sent
+    sending  → claimed by a sender, just before the send (reset to queued at start-up)
+    sent | uncertain (a read timeout: may have arrived, never re-sent) | failed (retried with
+    backoff while the day lasts) | gave_up (blocked, removed, refused, or the day is over)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time as monotonic
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot
+
+from bot.briefing import WHOLE_DOCUMENT, ReadingState, compose
+from bot.clock import (
+    DEFAULT_BRIEFING_TIME,
+    format_time_of_day,
+    local_date,
+    next_occurrence,
+    occurrence,
+    parse_time_of_day,
+)
+from bot.delivery import Outcome, send_planned
+from bot.services import BotContext, Services
+from bot.store import Repository
+from bot.store.models import DeliveryRow, ScheduleRow
+from bot.store.repository import FAILED, GAVE_UP, PLANNED, QUEUED
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 30
+BATCH = 500
+CONCURRENCY = 16  # sends in flight at once: also the most a crash can duplicate
+MAX_ATTEMPTS = 8
+RETRY_BASE = timedelta(minutes=1)  # failed rows wait 1, 2, 4 … minutes between attempts
+JOB_NAME = "daily-briefings"
+
+
+@dataclass
+class PushReport:
+    planned: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    choosing_seconds: float = 0.0
+    sending_seconds: float = 0.0
+
+    def count(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.status] = self.outcomes.get(outcome.status, 0) + 1
+
+    @property
+    def sent(self) -> int:
+        return self.outcomes.get("sent", 0)
+
+
+async def plan_for(
+    repo: Repository,
+    services: Services,
+    chat_id: int,
+    schedule: ScheduleRow,
+    now: datetime,
+    subscriptions: list[Any] | None = None,
+    states: dict[int, Any] | None = None,
+) -> DeliveryRow:
+    """Today's ledger row for the chat (today in its own zone), choosing its passages if this is
+    the first ask. Asking again returns the same row: the rotation advances once a day."""
+    day = local_date(now, schedule.timezone)
+    row = await repo.reserve_delivery(chat_id, day, now)
+    if row is None:
+        existing = await repo.delivery(chat_id, day)
+        assert existing is not None
+        return existing
+    slug = services.library.primary.slug
+    if subscriptions is None:
+        subscriptions = await repo.subscriptions(chat_id)
+    if states is None:
+        states = await repo.reading_states([chat_id], slug)
+    state_row = states[chat_id]
+    state = ReadingState(
+        set(state_row.received),
+        {key: (int(value[0]), value[1]) for key, value in state_row.cursors.items()},
+        state_row.rotation,
+    )
+    index = services.index
+    follows = index.follows((s.kind, s.value, s.label) for s in subscriptions)
+    picks = compose(follows, state)
+    if not picks and follows[0].key != WHOLE_DOCUMENT:  # what it follows is gone from the text
+        picks = compose(index.follows(()), state)
+    order = {key: i for i, key in enumerate(index.order)}
+    state_row.received = sorted(state.received, key=lambda key: order.get(key, len(order)))
+    state_row.cursors = {key: [round_, last] for key, (round_, last) in state.cursors.items()}
+    state_row.rotation = state.rotation
+    row.payload = {
+        "document": slug,
+        "picks": [
+            {
+                "passage": p.passage,
+                "follow": p.follow_key,
+                "zh": p.label_zh,
+                "en": p.label_en,
+                "round": p.round,
+            }
+            for p in picks
+        ],
+    }
+    return row
+
+
+async def _plan_due(services: Services, now: datetime) -> int:
+    """Queue the briefings of one batch of due chats; how many chats were due."""
+    async with services.store.transaction() as repo:
+        due = await repo.due_schedules(now, BATCH)
+        if not due:
+            return 0
+        chat_ids = [schedule.chat_id for schedule, _ in due]
+        subscriptions = await repo.subscriptions_of(chat_ids)
+        states = await repo.reading_states(chat_ids, services.library.primary.slug)
+        for schedule, _chat in due:
+            at = parse_time_of_day(schedule.briefing_time)
+            assert at is not None
+            today = local_date(now, schedule.timezone)
+            todays_time = occurrence(today, at, schedule.timezone)
+            if now < todays_time:
+                # Due for an earlier day that passed while the bot was down: that one is gone;
+                # today's comes at its time.
+                schedule.next_due_at = todays_time
+                continue
+            row = await plan_for(
+                repo, services, schedule.chat_id, schedule, now,
+                subscriptions[schedule.chat_id], states,
+            )  # fmt: skip
+            if row.status == PLANNED:
+                row.status = QUEUED
+            schedule.next_due_at = next_occurrence(now, at, schedule.timezone)
+    return len(due)
+
+
+def _ready(row: DeliveryRow, now: datetime) -> bool:
+    if row.status == QUEUED:
+        return True
+    return now - row.updated_at >= RETRY_BASE * 2 ** max(row.attempts - 1, 0)
+
+
+async def _send_ready(
+    services: Services, bot: Bot, now: datetime, after_id: int, report: PushReport
+) -> int | None:
+    """Send one page of queued (and retry-ready failed) rows after `after_id`; the last id seen,
+    or None when there was nothing left."""
+    async with services.store.transaction() as repo:
+        page = await repo.sendable_deliveries(after_id, BATCH, MAX_ATTEMPTS)
+        if not page:
+            return None
+        ready: list[int] = []
+        for row, zone_name in page:
+            if row.local_date < local_date(now, zone_name):
+                row.status, row.error, row.updated_at = GAVE_UP, "expired: the day is over", now
+            elif _ready(row, now):
+                ready.append(row.id)
+    semaphore = asyncio.Semaphore(CONCURRENCY)
+
+    async def send(delivery_id: int) -> None:
+        async with semaphore:
+            try:
+                report.count(await send_planned(services, bot, delivery_id))
+            except Exception:  # one chat's surprise must not stop the others
+                logger.exception("briefing delivery %s failed unexpectedly", delivery_id)
+                report.count(Outcome("error", 0))
+
+    await asyncio.gather(*(send(delivery_id) for delivery_id in ready))
+    return page[-1][0].id
+
+
+async def push(services: Services, bot: Bot, now: datetime | None = None) -> PushReport:
+    """One run of the push: plan every due chat and send everything ready. Runs one at a time;
+    a run that finds another in progress returns at once."""
+    report = PushReport()
+    if services.push_lock.locked():
+        return report
+    async with services.push_lock:
+        now = now or services.clock()
+        after_id = 0
+        while True:
+            started = monotonic.perf_counter()
+            planned = await _plan_due(services, now)
+            report.planned += planned
+            report.choosing_seconds += monotonic.perf_counter() - started
+            started = monotonic.perf_counter()
+            last_id = await _send_ready(services, bot, now, after_id, report)
+            report.sending_seconds += monotonic.perf_counter() - started
+            if last_id is not None:
+                after_id = last_id
+            elif not planned:
+                break
+    if report.planned or report.outcomes:
+        logger.info(
+            "push: %d due, outcomes %s (choosing %.2fs, sending %.2fs)",
+            report.planned, report.outcomes, report.choosing_seconds, report.sending_seconds,
+        )  # fmt: skip
+    return report
+
+
+async def _tick(context: BotContext) -> None:
+    await push(context.services, context.bot)
+
+
+async def start_schedule(application: Any) -> None:
+    """At start-up: sends a previous process left in flight go back to the queue (at most
+    CONCURRENCY of them may have arrived: the stated duplicate bound), then a tick every
+    TICK_SECONDS, the first at once (the catch-up)."""
+    services: Services = application.bot_data.services
+    now = services.clock()
+    zone_name = services.settings.briefing_timezone.key
+    async with services.store.transaction() as repo:
+        released = await repo.release_interrupted_sends(now)
+        # Chats from before schedules existed get the default one.
+        for chat_id in await repo.chats_without_schedule(limit=1_000_000):
+            await repo.add_schedule(
+                chat_id,
+                format_time_of_day(DEFAULT_BRIEFING_TIME),
+                zone_name,
+                next_occurrence(now, DEFAULT_BRIEFING_TIME, zone_name),
+            )
+    if released:
+        logger.warning(
+            "%d briefings were in flight when the bot stopped; sending them again", released
+        )
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    job_queue.run_repeating(
+        _tick,
+        interval=TICK_SECONDS,
+        first=0,
+        name=JOB_NAME,
+        # Never skip a late tick (APScheduler's default grace is 1 s), never run two at once.
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+    )
+
+
+__all__ = ["FAILED", "PushReport", "plan_for", "push", "start_schedule"]
