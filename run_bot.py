@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
+
+# RetryAfter.retry_after as a timedelta (python-telegram-bot's future default); the delivery code
+# reads either form. Set before telegram is imported.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import Update
 

@@ -4,8 +4,9 @@ post_init / post_shutdown, handlers and the command menu."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -33,8 +34,10 @@ def build_application(
     token: str | None = None,
     base_url: str | None = None,
     application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
+    clock: Callable[[], datetime] = utc_now,
 ) -> BotApplication:
-    """`token` and `base_url` override the settings (the sandbox talks to its own stand-in)."""
+    """`token` and `base_url` override the settings (the sandbox talks to its own stand-in);
+    `clock` is what the bot takes as now (tests inject theirs)."""
     bot_token = token or settings.bot_token
     if not bot_token:
         raise ValueError("a bot token is needed to build the Application")
@@ -51,7 +54,7 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .post_init(_post_init_for(settings))
+        .post_init(_post_init_for(settings, clock))
         .post_shutdown(_post_shutdown)
     )
     if settings.rate_limit:
@@ -61,7 +64,7 @@ def build_application(
     return application
 
 
-def _post_init_for(settings: Settings) -> Any:
+def _post_init_for(settings: Settings, clock: Callable[[], datetime]) -> Any:
     async def post_init(application: BotApplication) -> None:
         """Open the store, import content if it changed, and publish the command menu."""
         library = load_library()
@@ -74,7 +77,8 @@ def _post_init_for(settings: Settings) -> Any:
             raise
         translate = Translator.load()
         index = ContentIndex(library.primary.document, library.catalog)
-        application.bot_data.attach(Services(settings, store, library, translate, index, utc_now()))
+        services = Services(settings, store, library, translate, index, clock(), clock)
+        application.bot_data.attach(services)
         await set_command_menu(application, translate)
         await start_schedule(application)
 

@@ -240,14 +240,12 @@ async def start_schedule(application: Any) -> None:
     job_queue = application.job_queue
     if job_queue is None:
         raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
-    job_queue.run_repeating(
-        _tick,
-        interval=TICK_SECONDS,
-        first=0,
-        name=JOB_NAME,
-        # Never skip a late tick (APScheduler's default grace is 1 s), never run two at once.
-        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-    )
+    # Never skip a late tick (APScheduler's default grace is 1 s), never run two at once.
+    job_kwargs = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+    job_queue.run_repeating(_tick, interval=TICK_SECONDS, name=JOB_NAME, job_kwargs=job_kwargs)
+    # The catch-up. (An interval job's `first=0` would not run at once: APScheduler computes its
+    # first run from the start date plus whole intervals.)
+    job_queue.run_once(_tick, when=0, name=f"{JOB_NAME}-catch-up", job_kwargs=job_kwargs)
 
 
 __all__ = ["FAILED", "PushReport", "plan_for", "push", "start_schedule"]

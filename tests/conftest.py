@@ -3,6 +3,7 @@ Application polling the stand-in."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from bot.config import Settings
 from bot.sandbox.driver import BotDriver, driven_bot
 from bot.sandbox.standin import TelegramStandIn
 from content.library import Library, load_library
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # as run_bot.py does
 
 TEST_TOKEN = "123456:TEST-secret-token-abcdefghijklmnop"
 

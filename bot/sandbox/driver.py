@@ -3,14 +3,16 @@ Shared by the tests and the benchmarks."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import datetime
 
 from bot.app import BotApplication, build_application, running
 from bot.config import Settings
 from bot.sandbox.standin import JSON, StoredMessage, TelegramStandIn
 from bot.sandbox.tracking import TrackedApplication
+from bot.services import utc_now
 
 
 class BotDriver:
@@ -54,11 +56,14 @@ class BotDriver:
 
 
 @asynccontextmanager
-async def driven_bot(settings: Settings, api: TelegramStandIn) -> AsyncIterator[BotDriver]:
+async def driven_bot(
+    settings: Settings, api: TelegramStandIn, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[BotDriver]:
     """The real Application, polling the stand-in over HTTP, with the settings' store."""
     application: BotApplication = build_application(
         replace(settings, bot_token=api.token, telegram_base_url=api.base_url),
         application_class=TrackedApplication,
+        clock=clock or utc_now,
     )
     assert isinstance(application, TrackedApplication)
     async with running(application):
