@@ -14,30 +14,39 @@ MAX_KEYWORD_LENGTH = 30
 MAX_SUBSCRIPTIONS = 30
 MAX_QUERY_LENGTH = 100
 MAX_NAMES_PER_COMMAND = 30
-_SEPARATORS = re.compile(r"[,，、;；\n]+")
+MAX_WORDS_PER_NAME = 8  # the longest alias has fewer words
+_WORD = re.compile(r"[^\s,，、;；]+")
 
 
 def split_names(text: str, catalog: Catalog) -> list[str]:
     """`海牙 地理标志`, `Hague, GI` or `geographical indications 商标` → the names in it.
 
-    Commas and 、 always separate; between words, the longest run of words that names a topic is
-    kept together ("Hague Agreement"), any other word stands alone."""
+    Words are separated by blanks, commas and 、; the longest run of words that names a topic is
+    kept whole, separators included (`Hague Agreement`, `人才、队伍和智库建设`, `Talent, workforce
+    and think tanks`); any other word stands alone."""
+    words = list(_WORD.finditer(text))
     names: list[str] = []
-    for part in _SEPARATORS.split(text):
-        words = part.split()
-        start = 0
-        while start < len(words):
-            end = next(
-                (
-                    stop
-                    for stop in range(len(words), start, -1)
-                    if catalog.resolve(" ".join(words[start:stop])) is not None
-                ),
-                start + 1,
-            )
-            names.append(" ".join(words[start:end]))
-            start = end
-    return names[:MAX_NAMES_PER_COMMAND]
+    start = 0
+    while start < len(words):
+        end = start + 1
+        for stop in range(min(len(words), start + MAX_WORDS_PER_NAME), start + 1, -1):
+            if catalog.resolve(text[words[start].start() : words[stop - 1].end()]) is not None:
+                end = stop
+                break
+        names.append(text[words[start].start() : words[end - 1].end()])
+        start = end
+    return names
+
+
+def is_keyword_shaped(query: str) -> bool:
+    """A keyword worth following: 2–30 characters with at least one letter, digit or hanzi
+    (a lone 。 would match every passage)."""
+    folded = fold(query)
+    return (
+        len(folded) >= 2
+        and len(query.strip()) <= MAX_KEYWORD_LENGTH
+        and any(char.isalnum() for char in folded)
+    )
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,3 @@ async def search(repo: Repository, catalog: Catalog, query: str, offset: int, li
         if topic is not None:
             return Found(topic, *await repo.passages_on_topic(topic.slug, offset, limit))
     return Found(None, passages, total)
-
-
-def is_keyword_shaped(query: str) -> bool:
-    return len(fold(query)) > 0 and len(query.strip()) <= MAX_KEYWORD_LENGTH

@@ -217,7 +217,8 @@ def full_text(
 TOGGLE_TOPIC = "tg"  # tg:<slug>            subscribe/unsubscribe in place (/topics)
 CONFIRM_TOPIC = "sub"  # sub:<slug>         subscribe after a deep link's confirmation
 TOPIC_PAGE = "pt"  # pt:<slug>:<page>       a page of /topic
-SEARCH_PAGE = "pq"  # pq:<query id>:<page>  a page of /search or /topic with a keyword
+SEARCH_PAGE = "pq"  # pq:<query id>:<page>  a page of /search
+KEYWORD_PAGE = "pk"  # pk:<query id>:<page>  a page of /topic with a keyword
 PAGE_SIZE = 10
 
 

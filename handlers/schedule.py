@@ -18,8 +18,8 @@ from bot.services import BotContext
 from bot.store import Repository
 from bot.store.models import ScheduleRow
 from bot.store.repository import TOPIC
+from handlers.answering import echo, edit_in_place
 from handlers.chat import enter_chat, may_change_settings
-from handlers.sections import echo
 
 SETTINGS = "set"  # set:pause | set:resume | set:today
 
@@ -215,7 +215,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
     async with context.services.store.transaction() as repo:
         text, keyboard = await _settings_reply(repo, context, chat.id, language)
     await query.answer(as_plain(notice)[:190])
-    await query.edit_message_text(text, reply_markup=keyboard)
+    await edit_in_place(query, text, keyboard)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:

@@ -17,8 +17,8 @@ from bot import lookup, render
 from bot.i18n import Html, escape, language_for
 from bot.services import BotContext
 from bot.store import Repository
+from handlers.answering import echo, edit_in_place
 from handlers.chat import enter_chat
-from handlers.sections import echo
 
 INLINE_RESULTS = 50  # Telegram's maximum per answer
 INLINE_CACHE_SECONDS = 300
@@ -37,9 +37,9 @@ async def search_page(
         (page - 1) * render.PAGE_SIZE,
         render.PAGE_SIZE,
     )
-    if found.total == 0:
-        return None
     pages = render.page_count(found.total)
+    if found.total == 0 or page > pages:  # nothing, or a stale page button
+        return None
     lines = render.passage_lines(
         translate,
         language,
@@ -49,6 +49,9 @@ async def search_page(
     header = translate(
         language, "search.header", query=echo(query), total=found.total, page=page, pages=pages
     )
+    if found.topic is not None:  # an English alias such as "Hague": say which topic it found
+        topic_note = translate(language, "search.topic_note", name=found.topic.name(language))
+        header = Html(f"{header}\n{topic_note}")
     keyboard = None
     if pages > 1:  # page buttons carry the query's id; a single page needs no saved query
         query_id = await repo.save_query(query)
@@ -100,7 +103,7 @@ async def search_page_button(update: Update, context: BotContext) -> None:
         await query.answer(translate.plain(language, "search.expired"))
         return
     await query.answer()
-    await query.edit_message_text(reply[0], reply_markup=reply[1])
+    await edit_in_place(query, *reply)
 
 
 async def inline_query(update: Update, context: BotContext) -> None:
@@ -146,7 +149,8 @@ async def inline_query(update: Update, context: BotContext) -> None:
                 input_message_content=InputTextMessageContent(f"{escape(text)}\n\n{source}"),
             )
         )
-    await inline.answer(results, cache_time=INLINE_CACHE_SECONDS)
+    # Personal: the results depend on the user's language, which Telegram's cache does not know.
+    await inline.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:

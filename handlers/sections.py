@@ -7,8 +7,7 @@ import re
 import unicodedata
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
@@ -16,9 +15,9 @@ from bot.i18n import Html
 from bot.services import BotContext
 from bot.store import Repository
 from content.numerals import parse_chinese_numeral
+from handlers.answering import echo, edit_in_place, thread_of
 from handlers.chat import enter_chat
 
-ARGUMENT_ECHO_LIMIT = 24
 _INTRO_NAMES = {"0", "总体思路", "intro", "introduction", "overview", "overallapproach"}
 _SECTION_ARGUMENT = re.compile(
     r"^(?:section|sec|part|§|no\.?|#)?第?"
@@ -47,12 +46,6 @@ def parse_section_argument(text: str) -> int | None:
         value = int(number) if len(number) <= 6 else NOT_A_SECTION
         return value if value >= 0 else NOT_A_SECTION
     return parse_chinese_numeral(number)
-
-
-def echo(argument: str) -> str:
-    """Quote a user's argument back, short: 500 emoji must not become a 4 KB answer."""
-    flat = " ".join(argument.split())
-    return flat if len(flat) <= ARGUMENT_ECHO_LIMIT else flat[: ARGUMENT_ECHO_LIMIT - 1] + "…"
 
 
 async def contents_reply(repo: Repository, context: BotContext, language: str) -> Reply:
@@ -104,17 +97,6 @@ async def section_command(update: Update, context: BotContext) -> None:
     await message.reply_text(text, reply_markup=keyboard)
 
 
-async def _edit(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as exc:
-        # A button pressed twice: the message already shows this. Anything else is real.
-        if "not modified" not in exc.message.lower():
-            raise
-
-
 async def section_button(update: Update, context: BotContext) -> None:
     """Buttons that read the work plan: open a section in place (card, contents, ‹ ›), send its
     full text, or send its card as a new message (under a briefing, which must stay as it is)."""
@@ -154,19 +136,12 @@ async def section_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if edit is not None:
-        await _edit(update, *edit)
+        await edit_in_place(query, *edit)
     for text, keyboard in send:
         assert chat is not None
         await context.bot.send_message(
             chat.id, text, reply_markup=keyboard, message_thread_id=thread_of(query.message)
         )
-
-
-def thread_of(message: object) -> int | None:
-    """The forum topic a message was in, so that answers go to the same topic."""
-    if isinstance(message, Message) and message.is_topic_message:
-        return message.message_thread_id
-    return None
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:

@@ -14,57 +14,65 @@ from bot.services import BotContext
 from bot.store import Repository
 from bot.store.repository import KEYWORD, TOPIC
 from content.catalog import Topic, fold
+from handlers.answering import echo, edit_in_place
 from handlers.chat import enter_chat, may_change_settings
-from handlers.sections import echo
 
 ALL = {"all", "全部", "所有"}
 
 
 def suggestions(context: BotContext, language: str, query: str) -> str:
-    """The nearest catalogue topics, as names to type."""
+    """The nearest catalogue topics, as names to type (names may contain 、 or commas)."""
     near = context.services.library.catalog.suggest(query)
-    return (
-        "、".join(topic.name(language) for topic in near)
-        if language == "zh"
-        else ", ".join(topic.name(language) for topic in near)
-    )
+    return " / ".join(topic.name(language) for topic in near)
+
+
+def _unknown(context: BotContext, language: str, name: str) -> Html:
+    translate = context.services.translate
+    line = translate(language, "subscribe.unknown", query=echo(name))
+    near = suggestions(context, language, name)
+    return Html(f"{line} {translate(language, 'topic.suggest', names=near)}") if near else line
 
 
 async def _add_one(
-    repo: Repository, context: BotContext, chat_id: int, language: str, name: str, count: int
-) -> tuple[str, bool]:
-    """Subscribe to one name; (the line to report, whether a subscription was added)."""
+    repo: Repository,
+    context: BotContext,
+    chat_id: int,
+    language: str,
+    name: str,
+    followed: set[tuple[str, str]],
+) -> str:
+    """Subscribe the chat to one name (topic or keyword); the line that reports it. `followed`
+    is what the chat follows, kept up to date."""
     translate = context.services.translate
-    catalog = context.services.library.catalog
-    topic = catalog.resolve(name)
-    if topic is None and len(name) > lookup.MAX_KEYWORD_LENGTH:
-        line = translate(
-            language, "subscribe.too_long", query=echo(name), limit=lookup.MAX_KEYWORD_LENGTH
-        )
-        return line, False
-    keyword_hits = 0 if topic else await repo.count_containing(name)
-    if topic is None and keyword_hits == 0:
-        line = translate(language, "subscribe.unknown", query=echo(name))
-        near = suggestions(context, language, name)
-        if near:
-            line = Html(f"{line} {translate(language, 'topic.suggest', names=near)}")
-        return line, False
-    if count >= lookup.MAX_SUBSCRIPTIONS:
-        label = topic.name(language) if topic else name
-        line = translate(
-            language, "subscribe.limit", limit=lookup.MAX_SUBSCRIPTIONS, query=echo(label)
-        )
-        return line, False
-    now = context.services.clock()
+    topic = context.services.library.catalog.resolve(name)
+    hits = 0
     if topic is not None:
-        added = await repo.subscribe(chat_id, TOPIC, topic.slug, topic.zh, now)
-        key = "subscribe.added_topic" if added else "subscribe.already"
-        return translate(language, key, name=topic.name(language)), added
-    added = await repo.subscribe(chat_id, KEYWORD, fold(name), name.strip(), now)
-    if added:
-        line = translate(language, "subscribe.added_keyword", keyword=name, count=keyword_hits)
-        return line, True
-    return translate(language, "subscribe.already", name=f"“{name}”"), False
+        key, label, stored_label = (TOPIC, topic.slug), topic.name(language), topic.zh
+    else:
+        if len(name.strip()) > lookup.MAX_KEYWORD_LENGTH:
+            return translate(
+                language, "subscribe.too_long", query=echo(name), limit=lookup.MAX_KEYWORD_LENGTH
+            )
+        hits = await repo.count_containing(name) if lookup.is_keyword_shaped(name) else 0
+        if hits == 0:
+            return _unknown(context, language, name)
+        key, label, stored_label = (KEYWORD, fold(name)), f"“{name.strip()}”", name.strip()
+    if key in followed:
+        return translate(language, "subscribe.already", name=label)
+    if len(followed) >= lookup.MAX_SUBSCRIPTIONS:
+        shown = topic.name(language) if topic is not None else name.strip()
+        return translate(
+            language, "subscribe.limit", limit=lookup.MAX_SUBSCRIPTIONS, query=echo(shown)
+        )
+    await repo.subscribe(chat_id, key[0], key[1], stored_label, context.services.clock())
+    followed.add(key)
+    if topic is not None:
+        return translate(language, "subscribe.added_topic", name=label)
+    return translate(language, "subscribe.added_keyword", keyword=name.strip(), count=hits)
+
+
+async def _followed(repo: Repository, chat_id: int) -> set[tuple[str, str]]:
+    return {(s.kind, s.value) for s in await repo.subscriptions(chat_id)}
 
 
 async def subscribe_command(update: Update, context: BotContext) -> None:
@@ -80,13 +88,19 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
     if not await may_change_settings(update, context):
         await message.reply_text(translate(language, "subscribe.not_admin"))
         return
+    taken, skipped = names[: lookup.MAX_NAMES_PER_COMMAND], names[lookup.MAX_NAMES_PER_COMMAND :]
     lines: list[str] = []
     async with context.services.store.transaction() as repo:
-        count = len(await repo.subscriptions(chat.id))
-        for name in names:
-            line, added = await _add_one(repo, context, chat.id, language, name, count)
-            lines.append(line)
-            count += added
+        followed = await _followed(repo, chat.id)
+        for name in taken:
+            lines.append(await _add_one(repo, context, chat.id, language, name, followed))
+    if skipped:
+        lines.append(
+            translate(
+                language, "subscribe.too_many", limit=lookup.MAX_NAMES_PER_COMMAND,
+                names=echo(" ".join(skipped)),
+            )
+        )  # fmt: skip
     lines.append(translate(language, "subscribe.footer"))
     await message.reply_text(Html("\n".join(lines)))
 
@@ -95,27 +109,43 @@ async def unsubscribe_command(update: Update, context: BotContext) -> None:
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None
     translate = context.services.translate
-    query = " ".join(context.args or []).strip()
+    catalog = context.services.library.catalog
+    text = " ".join(context.args or []).strip()
     async with context.services.store.transaction() as repo:
         language = await enter_chat(repo, update, context)
-    if not query:
+    if not text:
         await message.reply_text(translate(language, "unsubscribe.usage"))
         return
     if not await may_change_settings(update, context):
         await message.reply_text(translate(language, "subscribe.not_admin"))
         return
-    topic = context.services.library.catalog.resolve(query)
+    lines: list[str] = []
     async with context.services.store.transaction() as repo:
-        if fold(query) in ALL:
+        if fold(text) in ALL:
             removed = await repo.unsubscribe_all(chat.id)
-            reply = translate(language, "unsubscribe.removed_all", count=removed)
-        elif topic is not None and await repo.unsubscribe(chat.id, TOPIC, topic.slug):
-            reply = translate(language, "unsubscribe.removed", name=topic.name(language))
-        elif await repo.unsubscribe(chat.id, KEYWORD, fold(query)):
-            reply = translate(language, "unsubscribe.removed", name=f"“{query}”")
+            key = "unsubscribe.removed_all" if removed else "mysubs.empty"
+            lines.append(translate(language, key, count=removed))
         else:
-            reply = translate(language, "unsubscribe.not_subscribed", query=echo(query))
-    await message.reply_text(reply)
+            # The whole text first (a keyword typed with blanks), then name by name.
+            whole = catalog.resolve(text) is None and await repo.unsubscribe(
+                chat.id, KEYWORD, fold(text)
+            )
+            if whole:
+                lines.append(translate(language, "unsubscribe.removed", name=f"“{text}”"))
+            names = [] if whole else lookup.split_names(text, catalog)
+            for name in names[: lookup.MAX_NAMES_PER_COMMAND]:
+                topic = catalog.resolve(name)
+                if topic is not None and await repo.unsubscribe(chat.id, TOPIC, topic.slug):
+                    lines.append(
+                        translate(language, "unsubscribe.removed", name=topic.name(language))
+                    )
+                elif await repo.unsubscribe(chat.id, KEYWORD, fold(name)):
+                    lines.append(translate(language, "unsubscribe.removed", name=f"“{name}”"))
+                else:
+                    lines.append(
+                        translate(language, "unsubscribe.not_subscribed", query=echo(name))
+                    )
+    await message.reply_text(Html("\n".join(lines)))
 
 
 async def mysubs_command(update: Update, context: BotContext) -> None:
@@ -179,10 +209,11 @@ async def confirm_button(update: Update, context: BotContext) -> None:
         await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
         return
     async with context.services.store.transaction() as repo:
-        count = len(await repo.subscriptions(chat.id))
-        line, _ = await _add_one(repo, context, chat.id, language, topic.slug, count)
+        line = await _add_one(
+            repo, context, chat.id, language, topic.slug, await _followed(repo, chat.id)
+        )
     await query.answer()
-    await query.edit_message_text(Html(f"{line}\n{translate(language, 'subscribe.footer')}"))
+    await edit_in_place(query, Html(f"{line}\n{translate(language, 'subscribe.footer')}"), None)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:

@@ -13,8 +13,8 @@ from bot.i18n import Html
 from bot.services import BotContext
 from bot.store import Repository
 from bot.store.repository import TOPIC
+from handlers.answering import echo, edit_in_place
 from handlers.chat import enter_chat, may_change_settings
-from handlers.sections import echo
 from handlers.subscriptions import suggestions
 
 Reply = tuple[Html, InlineKeyboardMarkup | None]
@@ -73,7 +73,7 @@ async def toggle_topic(update: Update, context: BotContext) -> None:
             notice = translate.plain(language, "topics.toggled_on", name=topic.name(language))
         _, keyboard = await topics_reply(repo, context, chat.id, language)
     await query.answer(notice)
-    await query.edit_message_reply_markup(keyboard)
+    await edit_in_place(query, None, keyboard)
 
 
 def _language_of(update: Update) -> str:
@@ -92,9 +92,9 @@ async def topic_page(
     found = await lookup.passages_for_topic_or_keyword(
         repo, catalog, query, (page - 1) * render.PAGE_SIZE, render.PAGE_SIZE
     )
-    if found.total == 0:
-        return None
     pages = render.page_count(found.total)
+    if found.total == 0 or page > pages:  # nothing, or a stale page button
+        return None
     lines = render.passage_lines(
         translate,
         language,
@@ -126,7 +126,7 @@ async def topic_page(
         if pages > 1:
             query_id = await repo.save_query(query)
             keyboard = render.page_keyboard(
-                translate, language, render.SEARCH_PAGE, str(query_id), page, pages
+                translate, language, render.KEYWORD_PAGE, str(query_id), page, pages
             )
     return render.listing(header, lines), keyboard
 
@@ -158,24 +158,29 @@ async def _nothing(context: BotContext, language: str, query: str) -> Html:
 
 
 async def topic_page_button(update: Update, context: BotContext) -> None:
+    """‹ › of a /topic listing: by topic slug, or by the saved id of a keyword."""
     query = update.callback_query
     assert query is not None
     translate = context.services.translate
     callback = render.parse_callback(query.data)
     parsed = render.split_page_argument(callback) if callback else None
-    topic = context.services.library.catalog.by_slug(parsed[0]) if parsed else None
     async with context.services.store.transaction() as repo:
         language = await enter_chat(repo, update, context)
+        name: str | None = None
+        if callback is not None and parsed is not None and parsed[1] >= 1:
+            if callback.action == render.TOPIC_PAGE:
+                topic = context.services.library.catalog.by_slug(parsed[0])
+                name = topic.slug if topic else None
+            elif parsed[0].isdigit():
+                name = await repo.saved_query(int(parsed[0]))
         reply = (
-            await topic_page(repo, context, language, topic.slug, parsed[1])
-            if topic is not None and parsed is not None and parsed[1] >= 1
-            else None
+            await topic_page(repo, context, language, name, parsed[1]) if name and parsed else None
         )
     if reply is None:
         await query.answer(translate.plain(language, "callback.expired"))
         return
     await query.answer()
-    await query.edit_message_text(reply[0], reply_markup=reply[1])
+    await edit_in_place(query, *reply)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
@@ -183,5 +188,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         CommandHandler("topics", topics_command),
         CommandHandler("topic", topic_command),
         CallbackQueryHandler(toggle_topic, pattern=rf"^{render.TOGGLE_TOPIC}:"),
-        CallbackQueryHandler(topic_page_button, pattern=rf"^{render.TOPIC_PAGE}:"),
+        CallbackQueryHandler(
+            topic_page_button, pattern=rf"^({render.TOPIC_PAGE}|{render.KEYWORD_PAGE}):"
+        ),
     ]

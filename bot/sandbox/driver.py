@@ -66,6 +66,7 @@ async def driven_bot(
         clock=clock or utc_now,
     )
     assert isinstance(application, TrackedApplication)
+    api.hold_polls()
     async with running(application):
         try:
             yield BotDriver(api, application)

@@ -384,6 +384,10 @@ class TelegramStandIn:
             for watcher in list(self.watchers):
                 watcher(event)
 
+    def hold_polls(self) -> None:
+        """Long-poll again (after `release_polls`), for a bot started anew."""
+        self._polls_released = False
+
     def release_polls(self) -> None:
         """Answer long polls at once from now on, so a bot that is stopping need not wait out
         its getUpdates timeout (Telegram may also answer a long poll early)."""
