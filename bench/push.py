@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bot.app import build_application, running
+from bot.clock import format_time_of_day, zone
 from bot.config import Settings
 from bot.sandbox.standin import TelegramStandIn
 from bot.scheduler import push
@@ -54,11 +55,15 @@ async def fill(application: object, count: int, api: TelegramStandIn, now: datet
                 {"id": chat_id, "kind": "private", "language": rng.choice(["zh", "en"]),
                  "active": True, "created_at": now, "last_seen_at": now}
             )  # fmt: skip
+            # Due within the last hour, at a whole minute of the chat's own local time.
+            zone_name = rng.choice(ZONES)
+            due = (now - timedelta(seconds=rng.randrange(60, 3600))).replace(
+                second=0, microsecond=0
+            )
             schedules.append(
-                {"chat_id": chat_id,
-                 "briefing_time": f"{rng.randrange(24):02d}:{rng.randrange(60):02d}",
-                 "timezone": rng.choice(ZONES), "paused": False, "thread_id": None,
-                 "next_due_at": now - timedelta(seconds=rng.randrange(1, 3600))}
+                {"chat_id": chat_id, "timezone": zone_name, "paused": False, "thread_id": None,
+                 "briefing_time": format_time_of_day(due.astimezone(zone(zone_name)).time()),
+                 "next_due_at": due}
             )  # fmt: skip
             for _ in range(rng.randint(1, 5)):
                 if rng.random() < 0.8:
@@ -88,12 +93,18 @@ async def run(count: int, rate_limit: bool) -> dict[str, float]:
                 replace(settings, bot_token=api.token, telegram_base_url=api.base_url)
             )
             async with running(application):
+                # The bench runs the push itself: no scheduled tick may start one beside it.
+                assert application.job_queue is not None
+                for job in application.job_queue.jobs():
+                    job.schedule_removal()
+                async with application.bot_data.services.push_lock:
+                    pass
                 now = datetime.now(UTC)
                 await fill(application, count, api, now)
                 services = application.bot_data.services
                 rss_before = peak_rss_mb()
                 started = time.perf_counter()
-                report = await push(services, application.bot, now)
+                report = await push(services, application.bot, now, wait=True)
                 elapsed = time.perf_counter() - started
                 api.release_polls()
     sent = report.sent

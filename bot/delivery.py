@@ -32,7 +32,7 @@ from telegram.error import (
 
 from bot import render
 from bot.services import Services
-from bot.store.repository import FAILED, GAVE_UP, SENT, UNCERTAIN
+from bot.store.repository import FAILED, GAVE_UP, SENT, UNCERTAIN, Claim
 
 logger = logging.getLogger(__name__)
 
@@ -60,36 +60,30 @@ def may_have_arrived(error: TimedOut) -> bool:
     return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
-async def send_planned(
-    services: Services,
-    bot: Bot,
-    delivery_id: int,
-    sleep: Any = asyncio.sleep,
+async def send_planned(services: Services, bot: Bot, delivery_id: int) -> Outcome:
+    """Claim and send one queued (or failed) ledger row."""
+    async with services.store.transaction() as repo:
+        claimed = await repo.claim_deliveries([delivery_id], services.clock())
+    if not claimed:
+        return Outcome("skipped", 0, "claimed elsewhere or already done")
+    return await send_claimed(services, bot, claimed[0])
+
+
+async def send_claimed(
+    services: Services, bot: Bot, claim: Claim, sleep: Any = asyncio.sleep
 ) -> Outcome:
-    """Send one ledger row that is planned (or failed earlier). Never raises for Telegram's
-    faults: every outcome is written to the ledger."""
-    store, translate, clock = services.store, services.translate, services.clock
-    async with store.transaction() as repo:
-        if not await repo.claim_delivery(delivery_id, clock()):
-            return Outcome("skipped", 0, "claimed elsewhere or already done")
-        row = await repo.delivery_by_id(delivery_id)
-        assert row is not None
-        chat = await repo.chat(row.chat_id)
-        schedule = await repo.schedule(row.chat_id)
-        document = await repo.primary_document()
-    assert chat is not None
-    language = chat.language
-    title = document.title if document else ""
+    """Send a ledger row this process has claimed. Never raises for Telegram's faults: every
+    outcome is written to the ledger."""
+    store, translate = services.store, services.translate
     text, keyboard = render.briefing_message(
         translate,
-        language,
-        title,
-        row.local_date.isoformat(),
-        row.payload.get("picks", []),
+        claim.language,
+        services.library.primary.document.title,
+        claim.local_date.isoformat(),
+        claim.payload.get("picks", []),
         services.index.texts,
     )
-    chat_id = row.chat_id
-    thread_id = schedule.thread_id if schedule else None
+    delivery_id, chat_id, thread_id = claim.delivery_id, claim.chat_id, claim.thread_id
     network_failures = 0
     rate_limited = 0
     while True:

@@ -35,11 +35,11 @@ from bot.clock import (
     occurrence,
     parse_time_of_day,
 )
-from bot.delivery import Outcome, send_planned
+from bot.delivery import Outcome, send_claimed
 from bot.services import BotContext, Services
 from bot.store import Repository
 from bot.store.models import DeliveryRow, ScheduleRow
-from bot.store.repository import FAILED, GAVE_UP, PLANNED, QUEUED
+from bot.store.repository import FAILED, GAVE_UP, PLANNED, QUEUED, Claim
 
 logger = logging.getLogger(__name__)
 
@@ -169,25 +169,30 @@ async def _send_ready(
                 row.status, row.error, row.updated_at = GAVE_UP, "expired: the day is over", now
             elif _ready(row, now):
                 ready.append(row.id)
+        # Claimed a page at a time: a claimed row that a crash keeps from being sent is simply
+        # queued again at start-up; only rows sent but not yet marked can be duplicated.
+        claims = await repo.claim_deliveries(ready, now)
     semaphore = asyncio.Semaphore(CONCURRENCY)
 
-    async def send(delivery_id: int) -> None:
+    async def send(claim: Claim) -> None:
         async with semaphore:
             try:
-                report.count(await send_planned(services, bot, delivery_id))
+                report.count(await send_claimed(services, bot, claim))
             except Exception:  # one chat's surprise must not stop the others
-                logger.exception("briefing delivery %s failed unexpectedly", delivery_id)
-                report.count(Outcome("error", 0))
+                logger.exception("briefing delivery %s failed unexpectedly", claim.delivery_id)
+                report.count(Outcome("error", claim.chat_id))
 
-    await asyncio.gather(*(send(delivery_id) for delivery_id in ready))
+    await asyncio.gather(*(send(claim) for claim in claims))
     return page[-1][0].id
 
 
-async def push(services: Services, bot: Bot, now: datetime | None = None) -> PushReport:
-    """One run of the push: plan every due chat and send everything ready. Runs one at a time;
-    a run that finds another in progress returns at once."""
+async def push(
+    services: Services, bot: Bot, now: datetime | None = None, wait: bool = False
+) -> PushReport:
+    """One run of the push: plan every due chat and send everything ready. Runs one at a time:
+    a tick that finds another run in progress returns at once; with `wait` it waits its turn."""
     report = PushReport()
-    if services.push_lock.locked():
+    if services.push_lock.locked() and not wait:
         return report
     async with services.push_lock:
         now = now or services.clock()

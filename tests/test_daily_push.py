@@ -51,7 +51,7 @@ def services_of(bot: BotDriver) -> Services:
 
 async def run_push(bot: BotDriver, clock: Clock, at: datetime) -> PushReport:
     clock.now = at
-    return await push(services_of(bot), bot.application.bot, at)
+    return await push(services_of(bot), bot.application.bot, at, wait=True)
 
 
 def briefings(api: TelegramStandIn, chat_id: int) -> list[StoredMessage]:

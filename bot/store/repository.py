@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +29,20 @@ from content.catalog import fold
 from content.library import Library
 
 CONTENT_HASH_KEY = "content_hash"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A ledger row this process is about to send, with what sending it needs."""
+
+    delivery_id: int
+    chat_id: int
+    local_date: date
+    payload: dict[str, Any]
+    language: str
+    thread_id: int | None
+
+
 FTS_TABLE = "passage_search"
 FTS_MIN_QUERY = 3  # the trigram tokenizer cannot match fewer characters
 TOPIC, KEYWORD = "topic", "keyword"
@@ -429,9 +444,6 @@ class Repository:
             )
         )
 
-    async def delivery_by_id(self, delivery_id: int) -> DeliveryRow | None:
-        return await self.session.get(DeliveryRow, delivery_id)
-
     async def reserve_delivery(
         self, chat_id: int, day: date, now: datetime, kind: str = "briefing"
     ) -> DeliveryRow | None:
@@ -463,14 +475,32 @@ class Repository:
         """INSERT with ON CONFLICT, in this database's dialect (SQLite or PostgreSQL)."""
         return sqlite_insert(table) if self._sqlite else postgresql_insert(table)
 
-    async def claim_delivery(self, delivery_id: int, now: datetime) -> bool:
-        """Mark a planned (or retryable) delivery as being sent; False if someone else has it."""
-        result = await self.session.execute(
-            update(DeliveryRow)
-            .where(DeliveryRow.id == delivery_id, DeliveryRow.status.in_((QUEUED, FAILED)))
-            .values(status=SENDING, attempts=DeliveryRow.attempts + 1, updated_at=now)
+    async def claim_deliveries(self, delivery_ids: list[int], now: datetime) -> list[Claim]:
+        """Mark queued (or retryable) rows as being sent, and return what sending them needs.
+        A row someone else claimed first is left out."""
+        if not delivery_ids:
+            return []
+        claimed = list(
+            await self.session.scalars(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(delivery_ids), DeliveryRow.status.in_((QUEUED, FAILED)))
+                .values(status=SENDING, attempts=DeliveryRow.attempts + 1, updated_at=now)
+                .returning(DeliveryRow.id)
+            )
         )
-        return bool(getattr(result, "rowcount", 0))
+        if not claimed:
+            return []
+        result = await self.session.execute(
+            select(
+                DeliveryRow.id, DeliveryRow.chat_id, DeliveryRow.local_date,
+                DeliveryRow.payload, ChatRow.language, ScheduleRow.thread_id,
+            )
+            .join(ChatRow, ChatRow.id == DeliveryRow.chat_id)
+            .outerjoin(ScheduleRow, ScheduleRow.chat_id == DeliveryRow.chat_id)
+            .where(DeliveryRow.id.in_(claimed))
+            .order_by(DeliveryRow.id)
+        )  # fmt: skip
+        return [Claim(*row) for row in result.all()]
 
     async def finish_delivery(
         self,
