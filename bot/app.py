@@ -9,8 +9,19 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.briefing import ContentIndex
@@ -21,7 +32,7 @@ from bot.services import BotContext, BotData, Services, utc_now
 from bot.store import Store
 from bot.store.content_import import sync_content
 from content.library import load_library
-from handlers import MENU, register_handlers
+from handlers import MENU, OWNER, READING, SETTINGS, register_handlers
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +90,7 @@ def _post_init_for(settings: Settings, clock: Callable[[], datetime]) -> Any:
         index = ContentIndex(library.primary.document, library.catalog)
         services = Services(settings, store, library, translate, index, clock(), clock)
         application.bot_data.attach(services)
-        await set_command_menu(application, translate)
+        await set_command_menu(application, translate, settings.owner_ids)
         await start_schedule(application)
 
     return post_init
@@ -91,12 +102,31 @@ async def _post_shutdown(application: BotApplication) -> None:
         await services.store.close()
 
 
-async def set_command_menu(application: BotApplication, translate: Translator) -> None:
-    """Chinese for everyone, English for clients set to English (setMyCommands language_code)."""
+async def set_command_menu(
+    application: BotApplication, translate: Translator, owner_ids: frozenset[int]
+) -> None:
+    """Per language (Chinese by default, English for clients set to English) and per scope:
+    private chats see every command; in groups all members see the reading commands and admins
+    the settings too; owners see their commands in their own chat."""
+    scopes: list[tuple[BotCommandScope, tuple[str, ...]]] = [
+        (BotCommandScopeDefault(), MENU),
+        (BotCommandScopeAllPrivateChats(), MENU),
+        (BotCommandScopeAllGroupChats(), READING),
+        (BotCommandScopeAllChatAdministrators(), READING + SETTINGS),
+    ]
+    scopes += [(BotCommandScopeChat(owner), MENU + OWNER) for owner in sorted(owner_ids)]
     for language in LANGUAGES:
-        commands = [BotCommand(name, translate.plain(language, f"menu.{name}")) for name in MENU]
         language_code = None if language == "zh" else language
-        await application.bot.set_my_commands(commands, language_code=language_code)
+        for scope, names in scopes:
+            commands = [
+                BotCommand(name, translate.plain(language, f"menu.{name}")) for name in names
+            ]
+            try:
+                await application.bot.set_my_commands(
+                    commands, scope=scope, language_code=language_code
+                )
+            except BadRequest as exc:  # an owner who never opened a chat with the bot
+                logger.warning("command menu for %s not set: %s", scope.type, exc.message)
 
 
 @asynccontextmanager

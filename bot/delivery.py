@@ -31,6 +31,7 @@ from telegram.error import (
 )
 
 from bot import render
+from bot.i18n import Html, escape
 from bot.services import Services
 from bot.store.repository import FAILED, GAVE_UP, SENT, UNCERTAIN, Claim
 
@@ -75,14 +76,17 @@ async def send_claimed(
     """Send a ledger row this process has claimed. Never raises for Telegram's faults: every
     outcome is written to the ledger."""
     store, translate = services.store, services.translate
-    text, keyboard = render.briefing_message(
-        translate,
-        claim.language,
-        services.library.primary.document.title,
-        claim.local_date.isoformat(),
-        claim.payload.get("picks", []),
-        services.index.texts,
-    )
+    if "text" in claim.payload:  # an owner's broadcast: their words, escaped, nothing more
+        text, keyboard = Html(escape(str(claim.payload["text"]))), None
+    else:
+        text, keyboard = render.briefing_message(
+            translate,
+            claim.language,
+            services.library.primary.document.title,
+            claim.local_date.isoformat(),
+            claim.payload.get("picks", []),
+            services.index.texts,
+        )
     delivery_id, chat_id, thread_id = claim.delivery_id, claim.chat_id, claim.thread_id
     network_failures = 0
     rate_limited = 0

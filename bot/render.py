@@ -103,7 +103,9 @@ def section_keyboard(
         previous = numbers[index - 1]
         navigation.append(
             InlineKeyboardButton(
-                translate.plain(language, "button.previous", label=_nav_label(previous)),
+                translate.plain(
+                    language, "button.previous", label=_nav_label(translate, language, previous)
+                ),
                 callback_data=Callback(OPEN_SECTION, str(previous)).encode(),
             )
         )
@@ -116,7 +118,9 @@ def section_keyboard(
         following = numbers[index + 1]
         navigation.append(
             InlineKeyboardButton(
-                translate.plain(language, "button.next", label=_nav_label(following)),
+                translate.plain(
+                    language, "button.next", label=_nav_label(translate, language, following)
+                ),
                 callback_data=Callback(OPEN_SECTION, str(following)).encode(),
             )
         )
@@ -127,8 +131,10 @@ def section_keyboard(
     return InlineKeyboardMarkup([[full_text], navigation])
 
 
-def _nav_label(number: int) -> str:
-    return to_chinese_numeral(number) if number else "总体思路"
+def _nav_label(translate: Translator, language: str, number: int) -> str:
+    if number == 0:
+        return translate.plain(language, "section.nav_intro")
+    return to_chinese_numeral(number) if language == "zh" else str(number)
 
 
 def contents(
@@ -152,11 +158,16 @@ def contents(
             heading = translate.plain(language, "sections.intro")
         else:
             heading = section_title(section)
-        lines.append(escape(heading))
+        label = heading
+        if language == "en" and section.number and section.heading_en:
+            lines.append(f"{escape(heading)}\n    <i>{escape(section.heading_en)}</i>")
+            label = f"{section.number}. {section.heading_en}"
+        else:
+            lines.append(escape(heading))
         buttons.append(
             [
                 InlineKeyboardButton(
-                    _shorten(heading),
+                    _shorten(label, BUTTON_LABEL_LIMIT if language == "zh" else 48),
                     callback_data=Callback(OPEN_SECTION, str(section.number)).encode(),
                 )
             ]

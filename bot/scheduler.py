@@ -39,7 +39,7 @@ from bot.delivery import Outcome, send_claimed
 from bot.services import BotContext, Services
 from bot.store import Repository
 from bot.store.models import DeliveryRow, ScheduleRow
-from bot.store.repository import FAILED, GAVE_UP, PLANNED, QUEUED, Claim
+from bot.store.repository import BRIEFING, FAILED, GAVE_UP, PLANNED, QUEUED, Claim
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ async def _send_ready(
             return None
         ready: list[int] = []
         for row, zone_name in page:
-            if row.local_date < local_date(now, zone_name):
+            if row.kind == BRIEFING and row.local_date < local_date(now, zone_name):
                 row.status, row.error, row.updated_at = GAVE_UP, "expired: the day is over", now
             elif _ready(row, now):
                 ready.append(row.id)

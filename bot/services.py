@@ -15,7 +15,8 @@ from bot.briefing import ContentIndex
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.store import Store
-from content.library import Library
+from bot.store.content_import import sync_content
+from content.library import Library, load_library
 
 
 @dataclass
@@ -28,6 +29,36 @@ class Services:
     started_at: datetime
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass(frozen=True)
+class ContentChange:
+    """What /reload found: counts before and after, and whether anything was imported."""
+
+    imported: bool
+    sections: tuple[int, int]
+    passages: tuple[int, int]
+    topics: tuple[int, int]
+
+
+def _counts(library: Library) -> tuple[int, int, int]:
+    document = library.primary.document
+    passages = sum(len(section.passages) for section in document.sections)
+    return len(document.numbered_sections), passages, len(library.catalog.topics)
+
+
+async def reload_content(services: Services) -> ContentChange:
+    """Re-read content/ and swap it in without a restart. Subscriptions and reading progress
+    refer to topics by slug and passages by "S.O", so they carry over. A broken file raises
+    ContentError and leaves everything as it was."""
+    library = load_library()
+    index = ContentIndex(library.primary.document, library.catalog)
+    before = _counts(services.library)
+    imported = await sync_content(services.store, library)
+    services.library, services.index = library, index
+    after = _counts(library)
+    sections, passages, topics = zip(before, after, strict=True)
+    return ContentChange(imported, sections, passages, topics)
 
 
 class BotData:

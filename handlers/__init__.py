@@ -10,7 +10,9 @@ from telegram.ext import Application
 from handlers import (
     errors,
     fallbacks,
+    language,
     membership,
+    owner,
     schedule,
     search,
     sections,
@@ -20,27 +22,27 @@ from handlers import (
 )
 
 # The command menu, in order; descriptions come from the message catalogue (menu.<name>).
-MENU = (
-    "start",
-    "help",
-    "sections",
-    "section",
-    "topics",
-    "topic",
-    "search",
+# Everyone sees the reading commands; settings commands show where one may use them (private
+# chats, group admins); owner commands only in the owners' own chats.
+READING = ("start", "help", "sections", "section", "topics", "topic", "search", "today", "mysubs")
+SETTINGS = (
     "subscribe",
     "unsubscribe",
-    "mysubs",
-    "today",
     "settings",
     "settime",
     "timezone",
     "pause",
     "resume",
+    "lang",
 )
+OWNER = ("stats", "broadcast", "reload")
+MENU = READING + SETTINGS
 
 # fallbacks last: they take what the others leave
-_MODULES = (start, sections, topics, subscriptions, search, schedule, membership, fallbacks)
+_MODULES = (
+    start, sections, topics, subscriptions, search, schedule, language, membership, owner,
+    fallbacks,
+)  # fmt: skip
 
 
 def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

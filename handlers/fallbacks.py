@@ -1,14 +1,17 @@
-"""What no other handler took: stale or forged buttons get an answer, so no button spins forever."""
+"""What no other handler took: stale or forged buttons get an answer, so no button spins forever;
+an unknown command gets a pointer to /help in a private chat, and silence in a group."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.i18n import language_for
 from bot.services import BotContext
+from handlers.answering import echo
 
 
 async def expired_button(update: Update, context: BotContext) -> None:
@@ -18,5 +21,27 @@ async def expired_button(update: Update, context: BotContext) -> None:
     await query.answer(context.services.translate.plain(language, "callback.expired"))
 
 
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Also what an owner command looks like to anyone who is not an owner."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or chat.type != ChatType.PRIVATE or not message.text:
+        return  # in groups, commands for others (people, other bots) are none of our business
+    command = message.text.split(maxsplit=1)[0]
+    name, _, addressee = command.partition("@")
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return
+    user = update.effective_user
+    language = language_for(user.language_code if user else None)
+    async with context.services.store.transaction() as repo:
+        stored = await repo.chat(chat.id)
+    language = stored.language if stored else language
+    await message.reply_text(
+        context.services.translate(language, "unknown.command", command=echo(name))
+    )
+
+
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
-    return [CallbackQueryHandler(expired_button)]
+    return [
+        CallbackQueryHandler(expired_button),
+        MessageHandler(filters.COMMAND & ~filters.UpdateType.EDITED, unknown_command),
+    ]

@@ -1,20 +1,53 @@
-"""The bot's own membership: removed or blocked → the chat turns inactive (its data kept); added
-back → active again; a group upgraded to a supergroup → its data moves to the new id."""
+"""The bot's own membership. Added to a group: a short welcome that sets the group up in two taps
+(pick topics; keep 09:00 or pick another time). Removed or blocked: the chat turns inactive, its
+data kept; added back: active again. A group upgraded to a supergroup: its data moves along."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from telegram import ChatMember, Update
-from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
+from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    MessageHandler,
+    filters,
+)
 
+from bot import render
+from bot.i18n import Html
 from bot.services import BotContext
-from handlers.chat import enter_chat
+from handlers.answering import edit_in_place
+from handlers.chat import enter_chat, may_change_settings
+from handlers.schedule import change_setting
+from handlers.topics import topics_reply
 
 logger = logging.getLogger(__name__)
 
+ONBOARDING = "onb"  # onb:topics | onb:keep | onb:time:HHMM
 _GONE = {ChatMember.LEFT, ChatMember.BANNED}
+_PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
+TIME_CHOICES = ("07:00", "08:00", "12:00", "18:00")
+
+
+def _welcome_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
+    translate = context.services.translate
+
+    def button(label: str, argument: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            label, callback_data=render.Callback(ONBOARDING, argument).encode()
+        )
+
+    return InlineKeyboardMarkup(
+        [
+            [button(translate.plain(language, "welcome.pick_topics"), "topics")],
+            [button(translate.plain(language, "welcome.keep_time"), "keep")],
+            [button(t, f"time:{t.replace(':', '')}") for t in TIME_CHOICES],
+        ]
+    )
 
 
 async def my_membership_changed(update: Update, context: BotContext) -> None:
@@ -27,7 +60,44 @@ async def my_membership_changed(update: Update, context: BotContext) -> None:
         logger.info("removed from or blocked in chat %s: inactive", chat.id)
         return
     async with context.services.store.transaction() as repo:
-        await enter_chat(repo, update, context)  # (re)activates, creating the chat if new
+        language = await enter_chat(repo, update, context)  # (re)activates, creating if new
+    joined = change.old_chat_member.status in _GONE and change.new_chat_member.status in _PRESENT
+    if joined and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        await context.bot.send_message(
+            chat.id,
+            context.services.translate(language, "welcome.group"),
+            reply_markup=_welcome_keyboard(context, language),
+        )
+
+
+async def onboarding_button(update: Update, context: BotContext) -> None:
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None
+    translate = context.services.translate
+    callback = render.parse_callback(query.data)
+    argument = callback.argument if callback else ""
+    async with context.services.store.transaction() as repo:
+        language = await enter_chat(repo, update, context)
+        if chat is not None and argument == "topics":
+            text, keyboard = await topics_reply(repo, context, chat.id, language)
+    if chat is None or not (argument in {"topics", "keep"} or argument.startswith("time:")):
+        await query.answer(translate.plain(language, "callback.expired"))
+        return
+    if argument == "topics":  # reading the catalogue is for everyone; its buttons check admins
+        await query.answer()
+        await context.bot.send_message(chat.id, text, reply_markup=keyboard)
+        return
+    if not await may_change_settings(update, context):
+        await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
+        return
+    wanted = "09:00" if argument == "keep" else f"{argument[5:7]}:{argument[7:9]}"
+    answer = await change_setting(update, context, language, "settime", wanted)
+    await query.answer()
+    await edit_in_place(
+        query,
+        Html(f"{translate(language, 'welcome.group')}\n\n{answer}"),
+        _welcome_keyboard(context, language),
+    )
 
 
 async def group_migrated(update: Update, context: BotContext) -> None:
@@ -46,4 +116,5 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         ChatMemberHandler(my_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
+        CallbackQueryHandler(onboarding_button, pattern=rf"^{ONBOARDING}:"),
     ]

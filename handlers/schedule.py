@@ -81,7 +81,7 @@ async def _settings_reply(
             else None
         )
         names.append(topic.name(language) if topic else f"“{subscription.label}”")
-    separator = "、" if language == "zh" else ", "
+    separator = translate.plain(language, "general.separator")
     body = translate(
         language,
         "settings.body",
@@ -120,7 +120,7 @@ async def settings_command(update: Update, context: BotContext) -> None:
     await message.reply_text(text, reply_markup=keyboard)
 
 
-async def _change(
+async def change_setting(
     update: Update, context: BotContext, language: str, command: str, argument: str
 ) -> Html:
     """Apply one settings change (after the admin check); the answer to show."""
@@ -182,7 +182,7 @@ def _setting_command(command: str) -> Any:
             await message.reply_text(context.services.translate(language, "subscribe.not_admin"))
             return
         argument = " ".join(context.args or []).strip()
-        await message.reply_text(await _change(update, context, language, command, argument))
+        await message.reply_text(await change_setting(update, context, language, command, argument))
 
     handle.__name__ = f"{command}_command"
     handle.__doc__ = f"/{command}: change the chat's briefing settings (admins only in groups)."
@@ -211,7 +211,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
     if not await may_change_settings(update, context):
         await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
         return
-    notice = await _change(update, context, language, action, "")
+    notice = await change_setting(update, context, language, action, "")
     async with context.services.store.transaction() as repo:
         text, keyboard = await _settings_reply(repo, context, chat.id, language)
     await query.answer(as_plain(notice)[:190])

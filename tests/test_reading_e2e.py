@@ -8,7 +8,7 @@ import pytest
 from bot.sandbox.driver import BotDriver
 from bot.sandbox.standin import TelegramStandIn
 from content.library import Library
-from handlers import MENU
+from handlers import MENU, OWNER, READING, SETTINGS
 
 HEADING_4 = "四、建设一流专利商标审查机构，全面打赢审查提质增效攻坚战。"
 EN_USER = 2002
@@ -160,10 +160,14 @@ async def test_commands_addressed_to_us_work_and_to_others_are_ignored(
 async def test_command_menu_is_set_in_chinese_and_english(
     bot: BotDriver, api: TelegramStandIn
 ) -> None:
-    assert api.menu() == list(MENU)
-    assert api.menu("en") == list(MENU)
-    [default] = [v for k, v in api.commands.items() if k[1] == ""]
-    [english] = [v for k, v in api.commands.items() if k[1] == "en"]
+    for language in ("", "en"):
+        assert api.menu(language) == list(MENU)
+        assert api.menu(language, "all_private_chats") == list(MENU)
+        assert api.menu(language, "all_group_chats") == list(READING)
+        assert api.menu(language, "all_chat_administrators") == list(READING + SETTINGS)
+    owner = '{"chat_id": 42, "type": "chat"}'
+    assert [c["command"] for c in api.commands[(owner, "")]] == list(MENU + OWNER)
+    default, english = (api.commands[('{"type": "default"}', code)] for code in ("", "en"))
     assert all(
         zh["description"] != en["description"] for zh, en in zip(default, english, strict=True)
     )

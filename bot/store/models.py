@@ -244,3 +244,16 @@ class DeliveryRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class BroadcastRow(Base):
+    """An owner's message to every active chat; its deliveries are ledger rows of kind
+    `broadcast:<id>`, sent by the same path as the daily briefing."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(12))  # draft, sending, cancelled

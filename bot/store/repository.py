@@ -6,12 +6,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, delete, func, insert, select, text, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Integer,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import (
+    BroadcastRow,
     ChatRow,
     ContentStateRow,
     DeliveryRow,
@@ -24,6 +37,7 @@ from bot.store.models import (
     SectionRow,
     SubscriptionRow,
     TopicRow,
+    UTCDateTime,
 )
 from content.catalog import fold
 from content.library import Library
@@ -46,6 +60,7 @@ class Claim:
 FTS_TABLE = "passage_search"
 FTS_MIN_QUERY = 3  # the trigram tokenizer cannot match fewer characters
 TOPIC, KEYWORD = "topic", "keyword"
+BRIEFING = "briefing"  # the ledger kind of daily briefings; broadcasts are "broadcast:<id>"
 
 # Delivery ledger states (see bot.scheduler): planned → queued → sending → sent | uncertain |
 # failed (retried) | gave_up.
@@ -206,6 +221,11 @@ class Repository:
             return chat, True
         chat.kind, chat.active, chat.last_seen_at = kind, True, now
         return chat, False
+
+    async def set_chat_language(self, chat_id: int, language: str) -> None:
+        await self.session.execute(
+            update(ChatRow).where(ChatRow.id == chat_id).values(language=language)
+        )
 
     async def chat(self, chat_id: int) -> ChatRow | None:
         return await self.session.get(ChatRow, chat_id)
@@ -564,3 +584,93 @@ class Repository:
         )
         self.session.expunge_all()
         return True
+
+    # --- the owner's view and tools --------------------------------------------------------------
+
+    async def chat_counts(self) -> dict[tuple[str, bool], int]:
+        """(kind, active) → number of chats."""
+        result = await self.session.execute(
+            select(ChatRow.kind, ChatRow.active, func.count()).group_by(
+                ChatRow.kind, ChatRow.active
+            )
+        )
+        return {(kind, bool(active)): int(n) for kind, active, n in result.all()}
+
+    async def subscription_counts(self) -> dict[tuple[str, str], int]:
+        """(kind, value) → number of chats following it."""
+        result = await self.session.execute(
+            select(SubscriptionRow.kind, SubscriptionRow.value, func.count()).group_by(
+                SubscriptionRow.kind, SubscriptionRow.value
+            )
+        )
+        return {(kind, value): int(n) for kind, value, n in result.all()}
+
+    async def delivery_counts(self, day: date, kind: str = "briefing") -> dict[str, int]:
+        result = await self.session.execute(
+            select(DeliveryRow.status, func.count())
+            .where(DeliveryRow.local_date == day, DeliveryRow.kind == kind)
+            .group_by(DeliveryRow.status)
+        )
+        return {status: int(n) for status, n in result.all()}
+
+    async def failures_since(self, since: datetime) -> dict[str, int]:
+        result = await self.session.execute(
+            select(DeliveryRow.status, func.count())
+            .where(
+                DeliveryRow.status.in_((FAILED, GAVE_UP, UNCERTAIN)),
+                DeliveryRow.updated_at >= since,
+            )
+            .group_by(DeliveryRow.status)
+        )
+        return {status: int(n) for status, n in result.all()}
+
+    async def daily_sent(self, since: date) -> dict[date, int]:
+        """Briefings sent per local date since `since`."""
+        result = await self.session.execute(
+            select(DeliveryRow.local_date, func.count())
+            .where(
+                DeliveryRow.local_date >= since,
+                DeliveryRow.kind == "briefing",
+                DeliveryRow.status == SENT,
+            )
+            .group_by(DeliveryRow.local_date)
+        )
+        return {day: int(n) for day, n in result.all()}
+
+    async def first_subscription_dates(self) -> list[datetime]:
+        """When each chat that follows something first subscribed (for the subscribers curve)."""
+        result = await self.session.scalars(
+            select(func.min(SubscriptionRow.created_at)).group_by(SubscriptionRow.chat_id)
+        )
+        return [value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+                for value in result]  # fmt: skip
+
+    async def create_broadcast(self, text: str, created_by: int, now: datetime) -> BroadcastRow:
+        row = BroadcastRow(text=text, created_by=created_by, created_at=now, status="draft")
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def broadcast(self, broadcast_id: int) -> BroadcastRow | None:
+        return await self.session.get(BroadcastRow, broadcast_id)
+
+    async def active_chat_count(self) -> int:
+        return await self.session.scalar(select(func.count()).where(ChatRow.active.is_(True))) or 0
+
+    async def queue_broadcast(self, broadcast: BroadcastRow, day: date, now: datetime) -> int:
+        """One queued ledger row per active chat, in one statement; how many."""
+        kind = f"broadcast:{broadcast.id}"
+        chats = select(
+            ChatRow.id, literal(day), literal(kind), literal(QUEUED),
+            literal({"broadcast": broadcast.id, "text": broadcast.text}, type_=JSON),
+            literal(0), literal(now, type_=UTCDateTime()), literal(now, type_=UTCDateTime()),
+        ).where(ChatRow.active.is_(True))  # fmt: skip
+        result = await self.session.execute(
+            insert(DeliveryRow).from_select(
+                ["chat_id", "local_date", "kind", "status", "payload", "attempts", "planned_at",
+                 "updated_at"],
+                chats,
+            )
+        )  # fmt: skip
+        broadcast.status = "sending"
+        return int(getattr(result, "rowcount", 0) or 0)
