@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -31,7 +32,7 @@ from bot.scheduler import start_schedule
 from bot.services import BotContext, BotData, Services, utc_now
 from bot.store import Store
 from bot.store.content_import import sync_content
-from content.library import load_library
+from content.library import CONTENT_DIR, load_library
 from handlers import MENU, OWNER, READING, SETTINGS, register_handlers
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def build_application(
     base_url: str | None = None,
     application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
     clock: Callable[[], datetime] = utc_now,
+    content_dir: Path = CONTENT_DIR,
 ) -> BotApplication:
     """`token` and `base_url` override the settings (the sandbox talks to its own stand-in);
     `clock` is what the bot takes as now (tests inject theirs)."""
@@ -65,7 +67,7 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .post_init(_post_init_for(settings, clock))
+        .post_init(_post_init_for(settings, clock, content_dir))
         .post_shutdown(_post_shutdown)
     )
     if settings.rate_limit:
@@ -75,10 +77,10 @@ def build_application(
     return application
 
 
-def _post_init_for(settings: Settings, clock: Callable[[], datetime]) -> Any:
+def _post_init_for(settings: Settings, clock: Callable[[], datetime], content_dir: Path) -> Any:
     async def post_init(application: BotApplication) -> None:
         """Open the store, import content if it changed, and publish the command menu."""
-        library = load_library()
+        library = load_library(content_dir)
         store = Store(settings.database_url)
         try:
             await store.create_schema()
@@ -88,7 +90,9 @@ def _post_init_for(settings: Settings, clock: Callable[[], datetime]) -> Any:
             raise
         translate = Translator.load()
         index = ContentIndex(library.primary.document, library.catalog)
-        services = Services(settings, store, library, translate, index, clock(), clock)
+        services = Services(
+            settings, store, library, translate, index, clock(), clock, content_dir=content_dir
+        )
         application.bot_data.attach(services)
         await set_command_menu(application, translate, settings.owner_ids)
         await start_schedule(application)

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
@@ -16,7 +17,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.store import Store
 from bot.store.content_import import sync_content
-from content.library import Library, load_library
+from content.library import CONTENT_DIR, Library, load_library
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Services:
     started_at: datetime
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    content_dir: Path = CONTENT_DIR
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ async def reload_content(services: Services) -> ContentChange:
     """Re-read content/ and swap it in without a restart. Subscriptions and reading progress
     refer to topics by slug and passages by "S.O", so they carry over. A broken file raises
     ContentError and leaves everything as it was."""
-    library = load_library()
+    library = load_library(services.content_dir)
     index = ContentIndex(library.primary.document, library.catalog)
     before = _counts(services.library)
     imported = await sync_content(services.store, library)

@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 from bot.app import BotApplication, build_application, running
 from bot.config import Settings
 from bot.sandbox.standin import JSON, StoredMessage, TelegramStandIn
 from bot.sandbox.tracking import TrackedApplication
 from bot.services import utc_now
+from content.library import CONTENT_DIR
 
 
 class BotDriver:
@@ -57,13 +59,17 @@ class BotDriver:
 
 @asynccontextmanager
 async def driven_bot(
-    settings: Settings, api: TelegramStandIn, clock: Callable[[], datetime] | None = None
+    settings: Settings,
+    api: TelegramStandIn,
+    clock: Callable[[], datetime] | None = None,
+    content_dir: Path = CONTENT_DIR,
 ) -> AsyncIterator[BotDriver]:
     """The real Application, polling the stand-in over HTTP, with the settings' store."""
     application: BotApplication = build_application(
         replace(settings, bot_token=api.token, telegram_base_url=api.base_url),
         application_class=TrackedApplication,
         clock=clock or utc_now,
+        content_dir=content_dir,
     )
     assert isinstance(application, TrackedApplication)
     api.hold_polls()

@@ -365,8 +365,10 @@ class TelegramStandIn:
         form = await request.post()
         params: JSON = {}
         for key, value in form.items():
-            if not isinstance(value, str):
-                params[key] = value  # an uploaded file
+            if isinstance(value, web.FileField):  # an uploaded file: keep its name and bytes
+                params[key] = {"filename": value.filename, "content": value.file.read()}
+            elif not isinstance(value, str):
+                params[key] = {"filename": "", "content": bytes(value)}
             elif key in _RAW_FIELDS:
                 params[key] = value
             else:
