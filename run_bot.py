@@ -1,47 +1,84 @@
 """The one way in.
 
-python run_bot.py            with BOT_TOKEN: poll Telegram; without: the console sandbox
+python run_bot.py               with BOT_TOKEN: poll Telegram; without: the console sandbox
+python run_bot.py backup PATH   a consistent copy of the live SQLite database
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import logging
 import os
+import sqlite3
 import sys
+from pathlib import Path
 
 # RetryAfter.retry_after as a timedelta (python-telegram-bot's future default); the delivery code
 # reads either form. Set before telegram is imported.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
+from telegram.error import InvalidToken
 
-from bot.config import ConfigError, load_settings
-from bot.logs import configure_logging
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging, redact
+from content.errors import ContentError
+
+# Failures at start-up that a person fixes by changing something: one line, no traceback.
+_STARTUP_ERRORS = (ContentError, SQLAlchemyError, OSError, InvalidToken)
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="run_bot.py", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command")
+    backup = commands.add_parser("backup", help="copy the live SQLite database to PATH")
+    backup.add_argument("path", type=Path)
+    return parser.parse_args(argv)
+
+
+def _run(settings: Settings) -> None:
+    if settings.sandbox:
+        from bot.sandbox.console import run_console
+
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_console(settings))
+        return
+    from bot.app import build_application
+
+    build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = _arguments(sys.argv[1:] if argv is None else argv)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    if settings.sandbox:
-        # The terminal is the chat: only warnings and errors go to stderr.
-        configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
-        from bot.sandbox.console import run_console
+    if arguments.command == "backup":
+        from bot.store.backup import BackupError, backup_sqlite
 
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_console(settings))
+        try:
+            pages = backup_sqlite(settings.database_url, arguments.path)
+        except (BackupError, sqlite3.Error) as exc:
+            print(f"backup failed: {exc}", file=sys.stderr)
+            return 1
+        print(f"backup written to {arguments.path} ({pages} pages)")
         return 0
-
-    configure_logging(settings.log_level, secrets=[settings.bot_token])
-    from bot.app import build_application
-
-    application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    # The sandbox is a chat in the terminal: only warnings and errors go to stderr.
+    level = "WARNING" if settings.sandbox and settings.log_level == "INFO" else settings.log_level
+    configure_logging(level, secrets=[settings.bot_token])
+    try:
+        _run(settings)
+    except _STARTUP_ERRORS as exc:
+        logging.getLogger("run_bot").debug("start-up failed", exc_info=exc)
+        print(f"start-up error: {redact(str(exc)).splitlines()[0][:300]}", file=sys.stderr)
+        return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -34,6 +34,7 @@ from bot.store import Store
 from bot.store.content_import import sync_content
 from content.library import CONTENT_DIR, load_library
 from handlers import MENU, OWNER, READING, SETTINGS, register_handlers
+from handlers.flood import FloodGate
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,11 @@ def build_application(
     application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
     clock: Callable[[], datetime] = utc_now,
     content_dir: Path = CONTENT_DIR,
+    flood_gate: FloodGate | None = None,
 ) -> BotApplication:
     """`token` and `base_url` override the settings (the sandbox talks to its own stand-in);
-    `clock` is what the bot takes as now (tests inject theirs)."""
+    `clock` is what the bot takes as now (tests inject theirs); `flood_gate` defaults to a
+    fresh FloodGate (the test driver passes its own, or none)."""
     bot_token = token or settings.bot_token
     if not bot_token:
         raise ValueError("a bot token is needed to build the Application")
@@ -73,7 +76,7 @@ def build_application(
     if settings.rate_limit:
         builder.rate_limiter(AIORateLimiter())  # the builder is mutable; its type stays simple
     application: BotApplication = builder.build()
-    register_handlers(application)
+    register_handlers(application, flood_gate if flood_gate is not None else FloodGate())
     return application
 
 

@@ -10,6 +10,7 @@ from telegram.ext import Application
 from handlers import (
     errors,
     fallbacks,
+    flood,
     language,
     membership,
     owner,
@@ -45,7 +46,12 @@ _MODULES = (
 )  # fmt: skip
 
 
-def register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register_handlers(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    flood_gate: flood.FloodGate | None,
+) -> None:
+    if flood_gate is not None:
+        application.add_handler(flood.build_handler(flood_gate), group=-1)  # before all else
     for module in _MODULES:
         application.add_handlers(module.build_handlers())
     application.add_error_handler(errors.report_error)

@@ -15,6 +15,7 @@ from bot.sandbox.standin import JSON, StoredMessage, TelegramStandIn
 from bot.sandbox.tracking import TrackedApplication
 from bot.services import utc_now
 from content.library import CONTENT_DIR
+from handlers.flood import FloodGate
 
 
 class BotDriver:
@@ -63,13 +64,16 @@ async def driven_bot(
     api: TelegramStandIn,
     clock: Callable[[], datetime] | None = None,
     content_dir: Path = CONTENT_DIR,
+    flood_gate: FloodGate | None = None,
 ) -> AsyncIterator[BotDriver]:
-    """The real Application, polling the stand-in over HTTP, with the settings' store."""
+    """The real Application, polling the stand-in over HTTP, with the settings' store. Flood
+    control is off unless a gate is given: tests send faster than any person."""
     application: BotApplication = build_application(
         replace(settings, bot_token=api.token, telegram_base_url=api.base_url),
         application_class=TrackedApplication,
         clock=clock or utc_now,
         content_dir=content_dir,
+        flood_gate=flood_gate or FloodGate(burst=10**9),
     )
     assert isinstance(application, TrackedApplication)
     api.hold_polls()
