@@ -1,6 +1,8 @@
 """The one way in.
 
-python run_bot.py               with BOT_TOKEN: poll Telegram; without: the console sandbox
+python run_bot.py               with BOT_TOKEN: poll Telegram, or serve WEBHOOK_URL if set;
+                                without BOT_TOKEN: the console sandbox
+python run_bot.py migrate       apply pending schema migrations, then exit
 python run_bot.py backup PATH   a consistent copy of the live SQLite database
 """
 
@@ -34,6 +36,7 @@ _STARTUP_ERRORS = (ContentError, SQLAlchemyError, OSError, InvalidToken)
 def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="run_bot.py", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command")
+    commands.add_parser("migrate", help="apply pending schema migrations, then exit")
     backup = commands.add_parser("backup", help="copy the live SQLite database to PATH")
     backup.add_argument("path", type=Path)
     return parser.parse_args(argv)
@@ -45,6 +48,11 @@ def _run(settings: Settings) -> None:
 
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_console(settings))
+        return
+    if settings.webhook_url:
+        from bot.webhook import serve
+
+        serve(settings)
         return
     from bot.app import build_application
 
@@ -58,6 +66,23 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    if arguments.command == "migrate":
+        from bot.store import Store
+
+        async def migrate() -> None:
+            store = Store(settings.database_url)
+            try:
+                await store.migrate()
+            finally:
+                await store.close()
+
+        try:
+            asyncio.run(migrate())
+        except _STARTUP_ERRORS as exc:
+            print(f"migration failed: {redact(str(exc)).splitlines()[0][:300]}", file=sys.stderr)
+            return 1
+        print("the database schema is up to date")
+        return 0
     if arguments.command == "backup":
         from bot.store.backup import BackupError, backup_sqlite
 
@@ -70,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     # The sandbox is a chat in the terminal: only warnings and errors go to stderr.
     level = "WARNING" if settings.sandbox and settings.log_level == "INFO" else settings.log_level
-    configure_logging(level, secrets=[settings.bot_token])
+    configure_logging(level, secrets=[settings.bot_token, settings.webhook_secret])
     try:
         _run(settings)
     except _STARTUP_ERRORS as exc:

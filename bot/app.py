@@ -50,6 +50,7 @@ def build_application(
     clock: Callable[[], datetime] = utc_now,
     content_dir: Path = CONTENT_DIR,
     flood_gate: FloodGate | None = None,
+    updater: bool = True,
 ) -> BotApplication:
     """`token` and `base_url` override the settings (the sandbox talks to its own stand-in);
     `clock` is what the bot takes as now (tests inject theirs); `flood_gate` defaults to a
@@ -73,6 +74,8 @@ def build_application(
         .post_init(_post_init_for(settings, clock, content_dir))
         .post_shutdown(_post_shutdown)
     )
+    if not updater:  # webhook mode: our own server feeds application.update_queue
+        builder.updater(None)
     if settings.rate_limit:
         builder.rate_limiter(AIORateLimiter())  # the builder is mutable; its type stays simple
     application: BotApplication = builder.build()
@@ -86,7 +89,7 @@ def _post_init_for(settings: Settings, clock: Callable[[], datetime], content_di
         library = load_library(content_dir)
         store = Store(settings.database_url)
         try:
-            await store.create_schema()
+            await store.migrate()
             await sync_content(store, library)
         except BaseException:
             await store.close()

@@ -1,7 +1,8 @@
 """Settings from the environment (and an optional .env file).
 
 The names are a public contract: BOT_TOKEN, TELEGRAM_BASE_URL, DATABASE_URL, OWNER_IDS,
-BRIEFING_TIMEZONE, RATE_LIMIT, LOG_LEVEL. A bad value stops the start with one clear line
+BRIEFING_TIMEZONE, RATE_LIMIT, LOG_LEVEL, WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_LISTEN,
+WEBHOOK_PORT. A bad value stops the start with one clear line
 (ConfigError), and no message ever repeats the token.
 """
 
@@ -12,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -26,6 +28,7 @@ _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncp
 _TRUE = {"1", "on", "true", "yes"}
 _FALSE = {"0", "off", "false", "no"}
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class ConfigError(ValueError):
@@ -41,6 +44,10 @@ class Settings:
     briefing_timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
     rate_limit: bool = True
     log_level: str = "INFO"
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8080
 
     @property
     def sandbox(self) -> bool:
@@ -114,6 +121,33 @@ def _log_level(raw: str) -> str:
     return level
 
 
+def _webhook_url(raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"https", "http"} or not parsed.netloc:
+        raise ConfigError("WEBHOOK_URL must be the public https:// address Telegram posts to")
+    return raw
+
+
+def _webhook_secret(raw: str, url: str | None) -> str | None:
+    raw = raw.strip()
+    if url is None:
+        return raw or None
+    if not raw:
+        raise ConfigError("WEBHOOK_SECRET is required with WEBHOOK_URL (1–256 of A-Z a-z 0-9 _ -)")
+    if not _SECRET_SHAPE.match(raw):
+        raise ConfigError("WEBHOOK_SECRET may hold only 1–256 of A-Z a-z 0-9 _ -")
+    return raw
+
+
+def _port(raw: str) -> int:
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(f"WEBHOOK_PORT must be a port number, not {raw.strip()!r}")
+    return int(raw)
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
@@ -127,6 +161,7 @@ def load_settings(
         value = values.get(name, "")
         return value if value.strip() else default
 
+    webhook_url = _webhook_url(values.get("WEBHOOK_URL", ""))
     return Settings(
         bot_token=_token(values.get("BOT_TOKEN", "")),
         telegram_base_url=get("TELEGRAM_BASE_URL", DEFAULT_BASE_URL).strip(),
@@ -135,4 +170,8 @@ def load_settings(
         briefing_timezone=_timezone(get("BRIEFING_TIMEZONE", DEFAULT_TIMEZONE)),
         rate_limit=_switch("RATE_LIMIT", get("RATE_LIMIT", "on")),
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
+        webhook_url=webhook_url,
+        webhook_secret=_webhook_secret(values.get("WEBHOOK_SECRET", ""), webhook_url),
+        webhook_listen=get("WEBHOOK_LISTEN", "0.0.0.0").strip(),
+        webhook_port=_port(get("WEBHOOK_PORT", "8080")),
     )

@@ -49,6 +49,10 @@ CONCURRENCY = 16  # sends in flight at once: also the most a crash can duplicate
 MAX_ATTEMPTS = 8
 RETRY_BASE = timedelta(minutes=1)  # failed rows wait 1, 2, 4 … minutes between attempts
 JOB_NAME = "daily-briefings"
+# Beside other processes (PostgreSQL), a send claimed this long ago is taken for abandoned by a
+# process that died. Sends finish in seconds; a send held past this by Telegram's 429s could be
+# duplicated (README: Deployment).
+SENDING_LEASE = timedelta(minutes=10)
 
 
 @dataclass
@@ -186,6 +190,13 @@ async def _send_ready(
     return page[-1][0].id
 
 
+async def _release_abandoned(services: Services, now: datetime) -> None:
+    async with services.store.transaction() as repo:
+        released = await repo.release_interrupted_sends(now, now - SENDING_LEASE)
+    if released:
+        logger.warning("%d sends were abandoned in flight; queued again", released)
+
+
 async def push(
     services: Services, bot: Bot, now: datetime | None = None, wait: bool = False
 ) -> PushReport:
@@ -196,6 +207,7 @@ async def push(
         return report
     async with services.push_lock:
         now = now or services.clock()
+        await _release_abandoned(services, now)
         after_id = 0
         while True:
             started = monotonic.perf_counter()
@@ -228,8 +240,9 @@ async def start_schedule(application: Any) -> None:
     services: Services = application.bot_data.services
     now = services.clock()
     zone_name = services.settings.briefing_timezone.key
+    lease = None if services.store.is_sqlite else now - SENDING_LEASE
     async with services.store.transaction() as repo:
-        released = await repo.release_interrupted_sends(now)
+        released = await repo.release_interrupted_sends(now, lease)
         # Chats from before schedules existed get the default one.
         for chat_id in await repo.chats_without_schedule(limit=1_000_000):
             await repo.add_schedule(

@@ -17,6 +17,7 @@ from bot.sandbox.standin import StoredMessage, TelegramStandIn
 from bot.scheduler import PushReport, push
 from bot.services import Services
 
+BACKENDS = ("sqlite", "postgresql")
 SHANGHAI_NINE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
 PRIVATE, GROUP, ADMIN, MEMBER = 1001, -500, 7, 8
 

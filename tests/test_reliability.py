@@ -129,22 +129,22 @@ async def test_a_lock_held_past_busy_timeout_gets_a_kind_answer_then_recovers(
 
 
 async def test_a_full_disk_refuses_writes_kindly_and_loses_nothing(
-    bot: BotDriver, caplog: pytest.LogCaptureFixture
+    bot: BotDriver, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     await bot.say("/subscribe 海牙")
     store = bot.application.bot_data.services.store
+    probe = sqlite3.connect(settings.database_url.split("///", 1)[1])
+    pages = probe.execute("PRAGMA page_count").fetchone()[0]
+    probe.close()
 
     def full(connection: Any, _: Any) -> None:  # the file may not grow: "database or disk is full"
-        cursor = connection.cursor()
-        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
-        cursor.execute(f"PRAGMA max_page_count={pages}")
+        connection.cursor().execute(f"PRAGMA max_page_count={pages}")
 
     event.listen(store.engine.sync_engine, "connect", full)
     await store.engine.dispose()
     replies = []
-    for n in range(40):  # fill the last free pages, then hit the wall
-        replies += await bot.say(f"/subscribe 关键词{n} 审查制度{n}")
-        replies += await bot.say("/search 知识产权保护")
+    for n in range(500):  # new chats fill the last free pages, then hit the wall
+        replies += await bot.say("/subscribe 海牙 地理标志 商标 专利审查", chat_id=5000 + n)
         if any(r.text == KIND_ANSWER for r in replies):
             break
     assert any(r.text == KIND_ANSWER for r in replies)
@@ -193,7 +193,7 @@ from content.library import load_library
 
 async def main():
     store = Store(sys.argv[1])
-    await store.create_schema()
+    await store.migrate()
     library = load_library()
     round = 0
     while True:  # re-import for ever, each time under a new hash

@@ -15,15 +15,20 @@ from bot.store.content_import import sync_content
 from content.library import Library
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'store.sqlite3'}")
-    await store.create_schema()
+async def store(database_url: str) -> AsyncIterator[Store]:
+    store = Store(database_url)
+    await store.migrate()
     yield store
     await store.close()
 
 
 async def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(store: Store) -> None:
+    if not store.is_sqlite:
+        pytest.skip("SQLite pragmas")
     async with store.engine.connect() as connection:
         journal = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
         busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
@@ -36,7 +41,7 @@ async def test_default_location_is_created_under_data(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     store = Store("sqlite+aiosqlite:///./data/briefing.sqlite3")
-    await store.create_schema()
+    await store.migrate()
     await store.close()
     assert (tmp_path / "data" / "briefing.sqlite3").is_file()
 

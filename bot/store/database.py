@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, insert, inspect, select, text
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from bot.store.models import CONTENT_SCHEMA, CONTENT_TABLES, Base, ContentStateRow
-from bot.store.repository import FTS_TABLE, Repository
+from bot.store.migrate import upgrade
+from bot.store.repository import Repository
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -34,25 +34,6 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-CONTENT_SCHEMA_KEY = "content_schema"
-
-
-def _drop_outdated_content_tables(connection: Connection) -> None:
-    tables = set(inspect(connection).get_table_names())
-    if ContentStateRow.__tablename__ not in tables:
-        return
-    stored = connection.scalar(
-        select(ContentStateRow.value).where(ContentStateRow.key == CONTENT_SCHEMA_KEY)
-    )
-    if stored == CONTENT_SCHEMA:
-        return
-    if FTS_TABLE in tables:
-        connection.execute(text(f"DROP TABLE {FTS_TABLE}"))
-    for table in reversed(Base.metadata.sorted_tables):
-        if table.name in CONTENT_TABLES and table.name in tables:
-            table.drop(connection)
-
-
 class Store:
     """Owns the engine. `transaction()` is the only way to a Repository."""
 
@@ -70,26 +51,10 @@ class Store:
         # transaction short and the push fast; other processes still meet busy_timeout.
         self._turn = asyncio.Lock() if self.is_sqlite else None
 
-    async def create_schema(self) -> None:
-        """Create missing tables. Content tables are derived from content/ and rebuilt when their
-        layout changed (CONTENT_SCHEMA); tables that hold chats' data are never dropped."""
+    async def migrate(self) -> None:
+        """Apply pending schema migrations (Alembic), in one transaction."""
         async with self.engine.begin() as connection:
-            await connection.run_sync(_drop_outdated_content_tables)
-            await connection.run_sync(Base.metadata.create_all)
-            await connection.execute(
-                delete(ContentStateRow).where(ContentStateRow.key == CONTENT_SCHEMA_KEY)
-            )
-            await connection.execute(
-                insert(ContentStateRow).values(key=CONTENT_SCHEMA_KEY, value=CONTENT_SCHEMA)
-            )
-            if self.is_sqlite:
-                # Full-text index over passages.folded (external content: rebuilt at import).
-                await connection.execute(
-                    text(
-                        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-                        "folded, content='passages', content_rowid='id', tokenize='trigram')"
-                    )
-                )
+            await connection.run_sync(upgrade)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repository]:

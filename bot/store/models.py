@@ -46,14 +46,6 @@ class Base(DeclarativeBase):
     pass
 
 
-# Tables rebuilt from content/ (dropped when CONTENT_SCHEMA changes, then re-imported). Every
-# other table holds what chats said and did, and is never dropped.
-CONTENT_SCHEMA = "2"
-CONTENT_TABLES = {
-    "documents", "sections", "passages", "topics", "passage_topics", "content_state",
-}  # fmt: skip
-
-
 class DocumentRow(Base):
     __tablename__ = "documents"
 
@@ -236,7 +228,7 @@ class DeliveryRow(Base):
         BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
     )
     local_date: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(16), default="briefing")
+    kind: Mapped[str] = mapped_column(String(40), default="briefing")
     status: Mapped[str] = mapped_column(String(12), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -556,12 +556,17 @@ class Repository:
         )
         return [(row, zone) for row, zone in result.all()]
 
-    async def release_interrupted_sends(self, now: datetime) -> int:
-        """At start-up: sends a previous process left in flight are queued again (resent)."""
+    async def release_interrupted_sends(
+        self, now: datetime, claimed_before: datetime | None = None
+    ) -> int:
+        """Queue again the sends left in flight by a process that died: all of them (one process
+        per SQLite database), or those claimed before `claimed_before` (a lease, when several
+        processes share a PostgreSQL database and a live one may be mid-send)."""
+        condition = DeliveryRow.status == SENDING
+        if claimed_before is not None:
+            condition = and_(condition, DeliveryRow.updated_at < claimed_before)
         result = await self.session.execute(
-            update(DeliveryRow)
-            .where(DeliveryRow.status == SENDING)
-            .values(status=QUEUED, updated_at=now)
+            update(DeliveryRow).where(condition).values(status=QUEUED, updated_at=now)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
