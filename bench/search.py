@@ -51,7 +51,7 @@ async def run(count: int) -> dict[str, float]:
             queries.append(text[start : start + size])
     with tempfile.TemporaryDirectory() as scratch:
         store = Store(f"sqlite+aiosqlite:///{Path(scratch) / 'bench.sqlite3'}")
-        await store.create_schema()
+        await store.migrate()
         await sync_content(store, library)
         timings: list[float] = []
         hits = 0

@@ -26,7 +26,7 @@ FIRST_CHAT = 500_000
 async def _fill(database_url: str, library: Library, api: TelegramStandIn) -> None:
     """1 000 private chats, each due a minute ago, half of them following a topic."""
     store = Store(database_url)
-    await store.create_schema()
+    await store.migrate()
     await sync_content(store, library)
     now = datetime.now(UTC)
     async with store.transaction() as repo:

@@ -14,7 +14,6 @@ from bot.store import Store
 from bot.store.content_import import sync_content
 from content.library import Library
 
-
 BACKENDS = ("sqlite", "postgresql")
 
 
