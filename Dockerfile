@@ -1,0 +1,24 @@
+# The bot in a slim image: non-root, the SQLite database (if used) on a volume at /data.
+# Build: docker build -t policy-briefing-bot .   Run: see compose.yaml and README (Deployment).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DATABASE_URL=sqlite+aiosqlite:////data/briefing.sqlite3
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY handlers ./handlers
+COPY content ./content
+COPY run_bot.py ./
+RUN pip install . \
+    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
+    && mkdir -p /data && chown bot:bot /data
+
+USER bot
+VOLUME ["/data"]
+# Webhook mode listens here (WEBHOOK_PORT); polling mode needs no port.
+EXPOSE 8080
+CMD ["python", "run_bot.py"]
