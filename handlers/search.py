@@ -19,6 +19,7 @@ from bot.services import BotContext
 from bot.store import Repository
 from handlers.answering import echo, edit_in_place
 from handlers.chat import enter_chat
+from handlers.topics import nothing_found, saved_query_keyboard
 
 INLINE_RESULTS = 50  # Telegram's maximum per answer
 INLINE_CACHE_SECONDS = 300
@@ -52,12 +53,9 @@ async def search_page(
     if found.topic is not None:  # an English alias such as "Hague": say which topic it found
         topic_note = translate(language, "search.topic_note", name=found.topic.name(language))
         header = Html(f"{header}\n{topic_note}")
-    keyboard = None
-    if pages > 1:  # page buttons carry the query's id; a single page needs no saved query
-        query_id = await repo.save_query(query)
-        keyboard = render.page_keyboard(
-            translate, language, render.SEARCH_PAGE, str(query_id), page, pages
-        )
+    keyboard = await saved_query_keyboard(
+        repo, context, language, render.SEARCH_PAGE, query, page, pages
+    )
     return render.listing(header, lines), keyboard
 
 
@@ -74,14 +72,7 @@ async def search_command(update: Update, context: BotContext) -> None:
             reply = (translate(language, "topic.too_long", limit=lookup.MAX_QUERY_LENGTH), None)
         else:
             page = await search_page(repo, context, language, query, 1)
-            if page is None:
-                text = translate(language, "topic.nothing", query=echo(query))
-                near = context.services.library.catalog.suggest(query)
-                if near:
-                    names = ", ".join(topic.name(language) for topic in near)
-                    text = Html(f"{text}\n{translate(language, 'topic.suggest', names=names)}")
-                page = (text, None)
-            reply = page
+            reply = page or (nothing_found(context, language, query), None)
     await message.reply_text(reply[0], reply_markup=reply[1])
 
 

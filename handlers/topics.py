@@ -122,13 +122,29 @@ async def topic_page(
             page=page,
             pages=pages,
         )
-        keyboard = None
-        if pages > 1:
-            query_id = await repo.save_query(query)
-            keyboard = render.page_keyboard(
-                translate, language, render.KEYWORD_PAGE, str(query_id), page, pages
-            )
+        keyboard = await saved_query_keyboard(
+            repo, context, language, render.KEYWORD_PAGE, query, page, pages
+        )
     return render.listing(header, lines), keyboard
+
+
+async def saved_query_keyboard(
+    repo: Repository,
+    context: BotContext,
+    language: str,
+    action: str,
+    query: str,
+    page: int,
+    pages: int,
+) -> InlineKeyboardMarkup | None:
+    """Page buttons for a listing of free text: the buttons carry the saved query's id (callback
+    data holds 64 bytes); a single page needs no buttons and saves nothing."""
+    if pages <= 1:
+        return None
+    query_id = await repo.save_query(query)
+    return render.page_keyboard(
+        context.services.translate, language, action, str(query_id), page, pages
+    )
 
 
 async def topic_command(update: Update, context: BotContext) -> None:
@@ -144,11 +160,12 @@ async def topic_command(update: Update, context: BotContext) -> None:
             reply = (translate(language, "topic.too_long", limit=lookup.MAX_QUERY_LENGTH), None)
         else:
             page = await topic_page(repo, context, language, query, 1)
-            reply = page or (await _nothing(context, language, query), None)
+            reply = page or (nothing_found(context, language, query), None)
     await message.reply_text(reply[0], reply_markup=reply[1])
 
 
-async def _nothing(context: BotContext, language: str, query: str) -> Html:
+def nothing_found(context: BotContext, language: str, query: str) -> Html:
+    """Neither a topic nor in the text: say so, and name the nearest topics."""
     translate = context.services.translate
     text = translate(language, "topic.nothing", query=echo(query))
     near = suggestions(context, language, query)
