@@ -15,8 +15,9 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.briefing import ContentIndex
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.store import Store
+from bot.store import Repository, Store
 from bot.store.content_import import sync_content
+from bot.store.repository import ContentSnapshot
 from content.library import CONTENT_DIR, Library, load_library
 
 
@@ -31,6 +32,15 @@ class Services:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     content_dir: Path = CONTENT_DIR
+    _snapshot: tuple[str, ContentSnapshot | None] | None = None
+
+    async def content(self, repo: Repository) -> ContentSnapshot | None:
+        """The imported content as handlers read it, cached per content version: reading a
+        section costs no query. /reload (a new hash) reads it again."""
+        version = self.library.content_hash
+        if self._snapshot is None or self._snapshot[0] != version:
+            self._snapshot = (version, await repo.content_snapshot())
+        return self._snapshot[1]
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ async def reload_content(services: Services) -> ContentChange:
     index = ContentIndex(library.primary.document, library.catalog)
     before = _counts(services.library)
     imported = await sync_content(services.store, library)
-    services.library, services.index = library, index
+    services.library, services.index, services._snapshot = library, index, None
     after = _counts(library)
     sections, passages, topics = zip(before, after, strict=True)
     return ContentChange(imported, sections, passages, topics)

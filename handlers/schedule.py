@@ -46,7 +46,8 @@ async def _today(repo: Repository, context: BotContext, chat_id: int, language: 
     schedule = await repo.schedule(chat_id)
     assert schedule is not None
     row = await plan_for(repo, context.services, chat_id, schedule, context.services.clock())
-    document = await repo.primary_document()
+    content = await context.services.content(repo)
+    document = content.document if content else None
     return render.briefing_message(
         context.services.translate,
         language,

@@ -105,7 +105,8 @@ async def inline_query(update: Update, context: BotContext) -> None:
     language = language_for(inline.from_user.language_code)
     query = inline.query.strip()[: lookup.MAX_QUERY_LENGTH]
     async with context.services.store.transaction() as repo:
-        document = await repo.primary_document()
+        content = await context.services.content(repo)
+        document = content.document if content else None
         if document is None:
             await inline.answer([], cache_time=5)
             return
@@ -116,7 +117,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
             items = [(p.id, p.section_number, p.text) for p in found.passages]
         else:  # nothing typed yet: offer the sections' headings and summaries
             items = []
-            for section in await repo.sections(document.id):
+            for section in content.sections if content else ():
                 points = section.summary_en if language == "en" else section.summary_zh
                 items.append(
                     (

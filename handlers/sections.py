@@ -49,12 +49,10 @@ def parse_section_argument(text: str) -> int | None:
 
 
 async def contents_reply(repo: Repository, context: BotContext, language: str) -> Reply:
-    document = await repo.primary_document()
-    if document is None:
+    content = await context.services.content(repo)
+    if content is None:
         return context.services.translate(language, "section.no_content"), None
-    return render.contents(
-        context.services.translate, language, document, await repo.sections(document.id)
-    )
+    return render.contents(context.services.translate, language, content.document, content.sections)
 
 
 async def section_reply(
@@ -62,17 +60,17 @@ async def section_reply(
 ) -> Reply:
     """What /section `argument` answers: the card, or a short note naming the valid range."""
     translate = context.services.translate
-    document = await repo.primary_document()
-    if document is None:
+    content = await context.services.content(repo)
+    if content is None:
         return translate(language, "section.no_content"), None
     number = parse_section_argument(argument)
-    section = await repo.section(document.id, number) if number is not None else None
-    numbers = await repo.section_numbers(document.id)
+    section = content.section(number) if number is not None else None
+    numbers = content.numbers
     if section is None:
         key = "section.not_understood" if number is None else "section.out_of_range"
         shown = echo(argument) if number in (None, NOT_A_SECTION) else str(number)
         return translate(language, key, argument=shown, number=shown, last=max(numbers)), None
-    return render.section_card(translate, language, document, section, numbers)
+    return render.section_card(translate, language, content.document, section, numbers)
 
 
 async def sections_command(update: Update, context: BotContext) -> None:
@@ -110,22 +108,21 @@ async def section_button(update: Update, context: BotContext) -> None:
     send: list[Reply] = []
     async with context.services.store.transaction() as repo:
         language = await enter_chat(repo, update, context)
-        document = await repo.primary_document()
-        section = (
-            await repo.section(document.id, number) if document and number is not None else None
-        )
+        content = await context.services.content(repo)
+        section = content.section(number) if content and number is not None else None
         if action == render.CONTENTS:
             edit = await contents_reply(repo, context, language)
-        elif section is not None and document is not None:
+        elif section is not None and content is not None:
             if action in (render.OPEN_SECTION, render.OPEN_CARD):
-                numbers = await repo.section_numbers(document.id)
-                card = render.section_card(translate, language, document, section, numbers)
+                card = render.section_card(
+                    translate, language, content.document, section, content.numbers
+                )
                 if action == render.OPEN_SECTION:
                     edit = card
                 else:
                     send = [card]
             elif action == render.FULL_TEXT:
-                passages = [passage.text for passage in await repo.passages(section.id)]
+                passages = content.passages.get(section.number, ())
                 send = [
                     (text, None)
                     for text in render.full_text(translate, language, section, passages)

@@ -25,7 +25,8 @@ async def start_command(update: Update, context: BotContext) -> None:
     payload = context.args[0] if context.args else ""
     async with context.services.store.transaction() as repo:
         language = await enter_chat(repo, update, context)
-        document = await repo.primary_document()
+        content = await context.services.content(repo)
+        document = content.document if content else None
         topic = (
             context.services.library.catalog.by_slug(payload[len(TOPIC_PAYLOAD) :])
             if payload.startswith(TOPIC_PAYLOAD)
@@ -62,8 +63,8 @@ async def help_command(update: Update, context: BotContext) -> None:
     assert message is not None
     async with context.services.store.transaction() as repo:
         language = await enter_chat(repo, update, context)
-        document = await repo.primary_document()
-        last = max(await repo.section_numbers(document.id)) if document else 0
+        content = await context.services.content(repo)
+        last = max(content.numbers) if content else 0
     text = context.services.translate(
         language,
         "help.text",

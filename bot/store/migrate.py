@@ -49,9 +49,9 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
     """Bring the schema to `revision`. A database made before migrations existed (tables but no
     alembic_version) gets its missing tables and is stamped as current."""
     tables = set(inspect(connection).get_table_names())
-    if revision == "head" and "alembic_version" in tables:
-        if current_revision(connection) == head_revision():
-            return
+    up_to_date = "alembic_version" in tables and current_revision(connection) == head_revision()
+    if revision == "head" and up_to_date:
+        return
     from alembic import command
 
     if "chats" in tables and "alembic_version" not in tables:

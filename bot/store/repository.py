@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -43,6 +43,24 @@ from content.catalog import fold
 from content.library import Library
 
 CONTENT_HASH_KEY = "content_hash"
+LAST_SEEN_PRECISION = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ContentSnapshot:
+    """What reading the work plan needs, read once per content version: the rows are detached
+    and only their columns are used."""
+
+    document: DocumentRow
+    sections: tuple[SectionRow, ...]
+    passages: dict[int, tuple[str, ...]]  # section number → passage texts, in order
+
+    @property
+    def numbers(self) -> list[int]:
+        return [section.number for section in self.sections]
+
+    def section(self, number: int) -> SectionRow | None:
+        return next((s for s in self.sections if s.number == number), None)
 
 
 @dataclass(frozen=True)
@@ -160,6 +178,22 @@ class Repository:
     def _sqlite(self) -> bool:
         return self.session.get_bind().dialect.name == "sqlite"
 
+    async def content_snapshot(self) -> ContentSnapshot | None:
+        """The primary document, its sections and passages' texts, in three queries."""
+        document = await self.primary_document()
+        if document is None:
+            return None
+        sections = await self.sections(document.id)
+        texts: dict[int, list[str]] = {section.number: [] for section in sections}
+        result = await self.session.execute(
+            select(PassageRow.section_number, PassageRow.text)
+            .where(PassageRow.document_id == document.id)
+            .order_by(PassageRow.position)
+        )
+        for number, passage in result.all():
+            texts[number].append(passage)
+        return ContentSnapshot(document, tuple(sections), {n: tuple(t) for n, t in texts.items()})
+
     async def primary_document(self) -> DocumentRow | None:
         return await self.session.scalar(
             select(DocumentRow).order_by(DocumentRow.position, DocumentRow.slug).limit(1)
@@ -219,7 +253,9 @@ class Repository:
             self.session.add(chat)
             await self.session.flush()
             return chat, True
-        chat.kind, chat.active, chat.last_seen_at = kind, True, now
+        # A chat seen in the last few minutes is not written again: most updates stay read-only.
+        if chat.kind != kind or not chat.active or now - chat.last_seen_at > LAST_SEEN_PRECISION:
+            chat.kind, chat.active, chat.last_seen_at = kind, True, now
         return chat, False
 
     async def set_chat_language(self, chat_id: int, language: str) -> None:
