@@ -3,6 +3,7 @@ post_init / post_shutdown, handlers and the command menu."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -125,18 +126,20 @@ async def set_command_menu(
         (BotCommandScopeAllChatAdministrators(), READING + SETTINGS),
     ]
     scopes += [(BotCommandScopeChat(owner), MENU + OWNER) for owner in sorted(owner_ids)]
-    for language in LANGUAGES:
-        language_code = None if language == "zh" else language
-        for scope, names in scopes:
-            commands = [
-                BotCommand(name, translate.plain(language, f"menu.{name}")) for name in names
-            ]
-            try:
-                await application.bot.set_my_commands(
-                    commands, scope=scope, language_code=language_code
-                )
-            except BadRequest as exc:  # an owner who never opened a chat with the bot
-                logger.warning("command menu for %s not set: %s", scope.type, exc.message)
+
+    async def publish(scope: BotCommandScope, names: tuple[str, ...], language: str) -> None:
+        commands = [BotCommand(name, translate.plain(language, f"menu.{name}")) for name in names]
+        try:
+            await application.bot.set_my_commands(
+                commands, scope=scope, language_code=None if language == "zh" else language
+            )
+        except BadRequest as exc:  # an owner who never opened a chat with the bot
+            logger.warning("command menu for %s not set: %s", scope.type, exc.message)
+
+    # All at once: ten round trips one after the other would delay the first answer.
+    await asyncio.gather(
+        *(publish(scope, names, language) for language in LANGUAGES for scope, names in scopes)
+    )
 
 
 @asynccontextmanager

@@ -70,7 +70,7 @@ class ContentIndex:
                 self.folded[key] = fold(passage.text)
         self.order: tuple[str, ...] = tuple(self.texts)
         self.topics = {
-            topic.slug: tuple(key for key in self.order if topic.tags(self.texts[key]))
+            topic.slug: tuple(key for key in self.order if topic.tags_folded(self.folded[key]))
             for topic in catalog.topics
         }
         self.catalog = catalog

@@ -12,6 +12,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from content.errors import ContentError
@@ -42,12 +43,20 @@ class Topic:
     def name(self, language: str) -> str:
         return self.en if language == "en" else self.zh
 
+    @cached_property
+    def _folded_terms(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return tuple(fold(p) for p in self.exclude), tuple(fold(t) for t in self.terms)
+
     def tags(self, text: str) -> bool:
         """Whether a passage is on this topic: a term occurs outside every exclusion phrase."""
-        folded = fold(text)
-        for phrase in self.exclude:
-            folded = folded.replace(fold(phrase), "\0")
-        return any(fold(term) in folded for term in self.terms)
+        return self.tags_folded(fold(text))
+
+    def tags_folded(self, folded: str) -> bool:
+        """`tags` for a text already folded (tagging many topics folds each passage once)."""
+        exclude, terms = self._folded_terms
+        for phrase in exclude:
+            folded = folded.replace(phrase, "\0")
+        return any(term in folded for term in terms)
 
 
 class Catalog:
@@ -78,7 +87,8 @@ class Catalog:
         return self._by_name.get(fold(query))
 
     def tags(self, text: str) -> tuple[str, ...]:
-        return tuple(topic.slug for topic in self.topics if topic.tags(text))
+        folded = fold(text)
+        return tuple(topic.slug for topic in self.topics if topic.tags_folded(folded))
 
     def suggest(self, query: str, limit: int = 3) -> list[Topic]:
         """The catalogue topics nearest to a query that matched nothing (for a helpful answer)."""

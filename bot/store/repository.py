@@ -19,7 +19,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -529,7 +528,11 @@ class Repository:
 
     def _insert(self, table: type[DeliveryRow]) -> Any:
         """INSERT with ON CONFLICT, in this database's dialect (SQLite or PostgreSQL)."""
-        return sqlite_insert(table) if self._sqlite else postgresql_insert(table)
+        if self._sqlite:
+            return sqlite_insert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert  # only if used
+
+        return postgresql_insert(table)
 
     async def claim_deliveries(self, delivery_ids: list[int], now: datetime) -> list[Claim]:
         """Mark queued (or retryable) rows as being sent, and return what sending them needs.
