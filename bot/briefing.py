@@ -69,6 +69,7 @@ class ContentIndex:
                 self.texts[key] = passage.text
                 self.folded[key] = fold(passage.text)
         self.order: tuple[str, ...] = tuple(self.texts)
+        self.position = {key: i for i, key in enumerate(self.order)}
         self.topics = {
             topic.slug: tuple(key for key in self.order if topic.tags_folded(self.folded[key]))
             for topic in catalog.topics

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import time as monotonic
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram import Bot
@@ -70,29 +70,11 @@ class PushReport:
         return self.outcomes.get("sent", 0)
 
 
-async def plan_for(
-    repo: Repository,
-    services: Services,
-    chat_id: int,
-    schedule: ScheduleRow,
-    now: datetime,
-    subscriptions: list[Any] | None = None,
-    states: dict[int, Any] | None = None,
-) -> DeliveryRow:
-    """Today's ledger row for the chat (today in its own zone), choosing its passages if this is
-    the first ask. Asking again returns the same row: the rotation advances once a day."""
-    day = local_date(now, schedule.timezone)
-    row = await repo.reserve_delivery(chat_id, day, now)
-    if row is None:
-        existing = await repo.delivery(chat_id, day)
-        assert existing is not None
-        return existing
-    slug = services.library.primary.slug
-    if subscriptions is None:
-        subscriptions = await repo.subscriptions(chat_id)
-    if states is None:
-        states = await repo.reading_states([chat_id], slug)
-    state_row = states[chat_id]
+def _choose(
+    services: Services, subscriptions: list[Any], state_row: Any
+) -> tuple[dict[str, Any], tuple[list[str], dict[str, list[Any]], int]]:
+    """Today's picks for one chat, as the ledger payload, and its reading state after them
+    (received, cursors, rotation); nothing is written."""
     state = ReadingState(
         set(state_row.received),
         {key: (int(value[0]), value[1]) for key, value in state_row.cursors.items()},
@@ -103,35 +85,50 @@ async def plan_for(
     picks = compose(follows, state)
     if not picks and follows[0].key != WHOLE_DOCUMENT:  # what it follows is gone from the text
         picks = compose(index.follows(()), state)
-    order = {key: i for i, key in enumerate(index.order)}
-    state_row.received = sorted(state.received, key=lambda key: order.get(key, len(order)))
-    state_row.cursors = {key: [round_, last] for key, (round_, last) in state.cursors.items()}
-    state_row.rotation = state.rotation
-    row.payload = {
-        "document": slug,
+    position = index.position
+    received = sorted(state.received, key=lambda key: position.get(key, len(position)))
+    cursors = {key: [round_, last] for key, (round_, last) in state.cursors.items()}
+    payload = {
+        "document": services.library.primary.slug,
         "picks": [
-            {
-                "passage": p.passage,
-                "follow": p.follow_key,
-                "zh": p.label_zh,
-                "en": p.label_en,
-                "round": p.round,
-            }
+            {"passage": p.passage, "follow": p.follow_key, "zh": p.label_zh, "en": p.label_en,
+             "round": p.round}
             for p in picks
         ],
-    }
+    }  # fmt: skip
+    return payload, (received, cursors, state.rotation)
+
+
+def _advance(state_row: Any, state: tuple[list[str], dict[str, list[Any]], int]) -> None:
+    state_row.received, state_row.cursors, state_row.rotation = state
+
+
+async def plan_for(
+    repo: Repository, services: Services, chat_id: int, schedule: ScheduleRow, now: datetime
+) -> DeliveryRow:
+    """Today's ledger row for the chat (today in its own zone), choosing its passages if this is
+    the first ask. Asking again returns the same row: the rotation advances once a day."""
+    day = local_date(now, schedule.timezone)
+    row = await repo.reserve_delivery(chat_id, day, now)
+    if row is None:
+        existing = await repo.delivery(chat_id, day)
+        assert existing is not None
+        return existing
+    states = await repo.reading_states([chat_id], services.library.primary.slug)
+    payload, state = _choose(services, await repo.subscriptions(chat_id), states[chat_id])
+    _advance(states[chat_id], state)
+    row.payload = payload
     return row
 
 
 async def _plan_due(services: Services, now: datetime) -> int:
-    """Queue the briefings of one batch of due chats; how many chats were due."""
+    """Queue the briefings of one batch of due chats, in a few statements for the whole batch;
+    how many chats were due."""
     async with services.store.transaction() as repo:
         due = await repo.due_schedules(now, BATCH)
         if not due:
             return 0
-        chat_ids = [schedule.chat_id for schedule, _ in due]
-        subscriptions = await repo.subscriptions_of(chat_ids)
-        states = await repo.reading_states(chat_ids, services.library.primary.slug)
+        days: dict[int, date] = {}
         for schedule, _chat in due:
             at = parse_time_of_day(schedule.briefing_time)
             assert at is not None
@@ -142,13 +139,25 @@ async def _plan_due(services: Services, now: datetime) -> int:
                 # today's comes at its time.
                 schedule.next_due_at = todays_time
                 continue
-            row = await plan_for(
-                repo, services, schedule.chat_id, schedule, now,
-                subscriptions[schedule.chat_id], states,
-            )  # fmt: skip
-            if row.status == PLANNED:
-                row.status = QUEUED
+            days[schedule.chat_id] = today
             schedule.next_due_at = next_occurrence(now, at, schedule.timezone)
+        if not days:
+            return len(due)
+        # Planned earlier today (by /today): now due. Not planned yet: choose and insert.
+        existing = await repo.briefings_on(days)
+        await repo.queue_planned([row_id for row_id, status in existing.values()
+                                  if status == PLANNED], now)  # fmt: skip
+        fresh = [chat_id for chat_id in days if chat_id not in existing]
+        subscriptions = await repo.subscriptions_of(fresh)
+        states = await repo.reading_states(fresh, services.library.primary.slug)
+        choices = {
+            chat_id: _choose(services, subscriptions[chat_id], states[chat_id]) for chat_id in fresh
+        }
+        inserted = await repo.insert_queued_briefings(
+            [(chat_id, days[chat_id], choices[chat_id][0]) for chat_id in fresh], now
+        )
+        for chat_id in inserted:  # a chat another planner got first keeps its state as it is
+            _advance(states[chat_id], choices[chat_id][1])
     return len(due)
 
 

@@ -37,7 +37,15 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def bot(settings: Settings, api: TelegramStandIn, clock: Clock) -> AsyncIterator[BotDriver]:
+    """The bot without its own ticks: these tests run the push themselves, at chosen instants
+    (a tick on the real clock could run between a test's steps)."""
     async with driven_bot(settings, api, clock) as driver:
+        job_queue = driver.application.job_queue
+        assert job_queue is not None
+        for job in job_queue.jobs():
+            job.schedule_removal()
+        async with services_of(driver).push_lock:  # a catch-up already under way has finished
+            pass
         yield driver
 
 

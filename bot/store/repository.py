@@ -534,6 +534,50 @@ class Repository:
 
         return postgresql_insert(table)
 
+    async def briefings_on(self, days: dict[int, date]) -> dict[int, tuple[int, str]]:
+        """Existing briefing rows for (chat, local date) pairs: chat → (row id, status)."""
+        if not days:
+            return {}
+        result = await self.session.execute(
+            select(
+                DeliveryRow.chat_id, DeliveryRow.local_date, DeliveryRow.id, DeliveryRow.status
+            ).where(DeliveryRow.chat_id.in_(list(days)), DeliveryRow.kind == BRIEFING)
+        )
+        return {
+            chat_id: (row_id, status)
+            for chat_id, day, row_id, status in result.all()
+            if days.get(chat_id) == day
+        }
+
+    async def queue_planned(self, row_ids: list[int], now: datetime) -> None:
+        if row_ids:
+            await self.session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(row_ids), DeliveryRow.status == PLANNED)
+                .values(status=QUEUED, updated_at=now)
+            )
+
+    async def insert_queued_briefings(
+        self, rows: list[tuple[int, date, dict[str, Any]]], now: datetime
+    ) -> set[int]:
+        """Insert ready-to-send briefing rows; the chats whose row this insert made (a row that
+        already exists, planned concurrently elsewhere, is left alone)."""
+        if not rows:
+            return set()
+        statement = (
+            self._insert(DeliveryRow)
+            .values(
+                [
+                    {"chat_id": chat_id, "local_date": day, "kind": BRIEFING, "status": QUEUED,
+                     "payload": payload, "attempts": 0, "planned_at": now, "updated_at": now}
+                    for chat_id, day, payload in rows
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["chat_id", "local_date", "kind"])
+            .returning(DeliveryRow.chat_id)
+        )  # fmt: skip
+        return set(await self.session.scalars(statement))
+
     async def claim_deliveries(self, delivery_ids: list[int], now: datetime) -> list[Claim]:
         """Mark queued (or retryable) rows as being sent, and return what sending them needs.
         A row someone else claimed first is left out."""
