@@ -282,13 +282,20 @@ def page_keyboard(
     return InlineKeyboardMarkup([buttons])
 
 
-def listing(header: str, lines: Sequence[str]) -> Html:
-    """A header and passage lines, trimmed (never mid-line) to fit one message."""
-    text = header
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji counts 2). Counted on the HTML,
+    an upper bound of the text shown."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def listing(header: str, lines: Sequence[str], separator: str = "\n\n") -> Html:
+    """A header and lines, trimmed (never mid-line, with a closing …) to fit one message."""
+    text, size = header, telegram_length(header)
     for line in lines:
-        if len(text) + 2 + len(line) > MESSAGE_LIMIT - 2:
-            return Html(text + "\n\n…")
-        text += "\n\n" + line
+        grown = size + telegram_length(separator + line)
+        if grown > MESSAGE_LIMIT - 2:
+            return Html(text + separator + "…")
+        text, size = text + separator + line, grown
     return Html(text)
 
 
@@ -304,6 +311,11 @@ def topics_keyboard(
         for slug, name, count in topics
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def small_number(text: str) -> int | None:
+    """An id or page number from callback data: ASCII digits that fit any integer column."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 def split_page_argument(callback: Callback) -> tuple[str, int] | None:

@@ -20,11 +20,19 @@ from content.errors import ContentError
 TOPICS_FILE = Path(__file__).resolve().parent / "topics.toml"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
 _BLANKS = re.compile(r"\s+")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(text: str) -> str:
+    """User text minus control characters (NUL above all): no database stores them and no
+    search means them. Line breaks and tabs stay."""
+    return _CONTROLS.sub("", text)
 
 
 def fold(text: str) -> str:
-    """The form every comparison uses: NFKC (full-width → half-width), casefolded, no blanks."""
-    return _BLANKS.sub("", unicodedata.normalize("NFKC", text).casefold())
+    """The form every comparison uses: NFKC (full-width → half-width), casefolded, no blanks,
+    no control characters."""
+    return _BLANKS.sub("", without_controls(unicodedata.normalize("NFKC", text)).casefold())
 
 
 @dataclass(frozen=True)

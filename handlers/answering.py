@@ -28,8 +28,16 @@ async def edit_in_place(
         else:
             await query.edit_message_text(text, reply_markup=keyboard)
     except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
+        reason = exc.message.lower()
+        if "not modified" in reason:
+            return
+        # Deleted, or too old to edit: the answer comes as a new message instead.
+        gone = "message to edit not found" in reason or "can't be edited" in reason
+        if not gone or text is None or not isinstance(query.message, Message):
             raise
+        await query.message.chat.send_message(
+            text, reply_markup=keyboard, message_thread_id=thread_of(query.message)
+        )
 
 
 def thread_of(message: object) -> int | None:

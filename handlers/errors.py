@@ -10,6 +10,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.i18n import Translator, language_for
 from bot.services import BotContext
+from handlers.answering import thread_of
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,11 @@ async def report_error(update: object, context: BotContext) -> None:
     try:
         if update.callback_query is not None:
             await _answer_quietly(update, context)
-        await context.bot.send_message(chat.id, translate(language, "error.generic"))
+        await context.bot.send_message(
+            chat.id,
+            translate(language, "error.generic"),
+            message_thread_id=thread_of(update.effective_message),
+        )
     except TelegramError as exc:
         logger.warning("could not tell chat %s about the error: %s", chat.id, exc)
 

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 BROADCAST = "bc"  # bc:send:<id> | bc:cancel:<id>
 PROGRESS_SECONDS = 1.0
+BROADCAST_PREVIEW_ROOM = 200  # the preview's header, in any language
 CHART_DAYS = 30
 
 
@@ -107,10 +108,10 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     text = parts[1].strip() if len(parts) > 1 else ""
     async with context.services.store.transaction() as repo:
         language = await enter_chat(repo, update, context)
-        if not text or len(text) > render.MESSAGE_LIMIT:
-            await message.reply_text(
-                translate(language, "broadcast.usage", limit=render.MESSAGE_LIMIT)
-            )
+        # The preview (header + text) must fit one message too, as Telegram counts it.
+        limit = render.MESSAGE_LIMIT - BROADCAST_PREVIEW_ROOM
+        if not text.strip() or render.telegram_length(escape(text)) > limit:
+            await message.reply_text(translate(language, "broadcast.usage", limit=limit))
             return
         row = await repo.create_broadcast(text, user.id, context.services.clock())
         audience = await repo.active_chat_count()
@@ -147,7 +148,8 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     now = services.clock()
     async with services.store.transaction() as repo:
         language = await enter_chat(repo, update, context)
-        row = await repo.broadcast(int(raw_id)) if raw_id.isdigit() else None
+        broadcast_id = render.small_number(raw_id)
+        row = await repo.broadcast(broadcast_id) if broadcast_id is not None else None
         if row is None or row.status != "draft" or action not in {"send", "cancel"}:
             await query.answer(translate.plain(language, "callback.expired"))
             return

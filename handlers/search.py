@@ -86,8 +86,9 @@ async def search_page_button(update: Update, context: BotContext) -> None:
     async with context.services.store.transaction() as repo:
         language = await enter_chat(repo, update, context)
         reply = None
-        if parsed is not None and parsed[0].isdigit() and parsed[1] >= 1:
-            text = await repo.saved_query(int(parsed[0]))
+        query_id = render.small_number(parsed[0]) if parsed else None
+        if parsed is not None and query_id is not None and parsed[1] >= 1:
+            text = await repo.saved_query(query_id)
             if text is not None:
                 reply = await search_page(repo, context, language, text, parsed[1])
     if reply is None:

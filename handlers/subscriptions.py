@@ -102,7 +102,7 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
             )
         )  # fmt: skip
     lines.append(translate(language, "subscribe.footer"))
-    await message.reply_text(Html("\n".join(lines)))
+    await message.reply_text(render.listing(lines[0], lines[1:], separator="\n"))
 
 
 async def unsubscribe_command(update: Update, context: BotContext) -> None:
@@ -145,7 +145,7 @@ async def unsubscribe_command(update: Update, context: BotContext) -> None:
                     lines.append(
                         translate(language, "unsubscribe.not_subscribed", query=echo(name))
                     )
-    await message.reply_text(Html("\n".join(lines)))
+    await message.reply_text(render.listing(lines[0], lines[1:], separator="\n"))
 
 
 async def mysubs_command(update: Update, context: BotContext) -> None:

@@ -188,8 +188,8 @@ async def topic_page_button(update: Update, context: BotContext) -> None:
             if callback.action == render.TOPIC_PAGE:
                 topic = context.services.library.catalog.by_slug(parsed[0])
                 name = topic.slug if topic else None
-            elif parsed[0].isdigit():
-                name = await repo.saved_query(int(parsed[0]))
+            elif (query_id := render.small_number(parsed[0])) is not None:
+                name = await repo.saved_query(query_id)
         reply = (
             await topic_page(repo, context, language, name, parsed[1]) if name and parsed else None
         )

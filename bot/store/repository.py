@@ -38,7 +38,7 @@ from bot.store.models import (
     TopicRow,
     UTCDateTime,
 )
-from content.catalog import fold
+from content.catalog import fold, without_controls
 from content.library import Library
 
 CONTENT_HASH_KEY = "content_hash"
@@ -338,6 +338,7 @@ class Repository:
 
     async def save_query(self, query: str) -> int:
         """The id of a saved search text (created once), for page buttons."""
+        query = without_controls(query)
         existing = await self.session.scalar(
             select(SavedQueryRow.id).where(SavedQueryRow.text == query)
         )
@@ -377,7 +378,13 @@ class Repository:
         if existing is not None:
             return False
         self.session.add(
-            SubscriptionRow(chat_id=chat_id, kind=kind, value=value, label=label, created_at=now)
+            SubscriptionRow(
+                chat_id=chat_id,
+                kind=kind,
+                value=without_controls(value),
+                label=without_controls(label),
+                created_at=now,
+            )
         )
         await self.session.flush()
         return True
@@ -734,7 +741,9 @@ class Repository:
                 for value in result]  # fmt: skip
 
     async def create_broadcast(self, text: str, created_by: int, now: datetime) -> BroadcastRow:
-        row = BroadcastRow(text=text, created_by=created_by, created_at=now, status="draft")
+        row = BroadcastRow(
+            text=without_controls(text), created_by=created_by, created_at=now, status="draft"
+        )
         self.session.add(row)
         await self.session.flush()
         return row
