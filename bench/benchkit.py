@@ -25,14 +25,14 @@ def code_state() -> dict[str, Any]:
             )
         except (OSError, subprocess.TimeoutExpired):
             return ""
-        return done.stdout.strip()
+        return done.stdout
 
     changed = [
         line[3:]
         for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
-        if not line[3:].startswith("bench/")
+        if line[3:] and not line[3:].startswith("bench/")
     ]
-    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted_changes": changed}
+    return {"commit": git("rev-parse", "--short", "HEAD").strip(), "uncommitted_changes": changed}
 
 
 def machine() -> dict[str, Any]:

@@ -499,8 +499,8 @@ def profile(count: int) -> None:
     header = (
         f"push to {count} chats (stand-in in its own process), rate limiter off, under "
         f"pyinstrument: {result['messages_per_second']:.0f} msg/s, choosing "
-        f"{result['choosing_seconds']:.1f} s, sending {result['sending_seconds']:.1f} s "
-        "(profiler overhead included)\n\n"
+        f"{result['choosing_seconds']:.1f} s, sending {result['sending_seconds']:.1f} s, "
+        f"outcomes {result['outcomes']} (profiler overhead included)\n\n"
     )
     out.write_text(header + summary, encoding="utf-8")
     print(header.strip(), f"\nreport in {out.relative_to(ROOT)}")
