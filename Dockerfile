@@ -2,8 +2,7 @@
 # Build: docker build -t policy-briefing-bot .   Run: see compose.yaml and README (Deployment).
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
+ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     DATABASE_URL=sqlite+aiosqlite:////data/briefing.sqlite3
 
@@ -14,6 +13,7 @@ COPY handlers ./handlers
 COPY content ./content
 COPY run_bot.py ./
 RUN pip install . \
+    && python -m compileall -q bot handlers content run_bot.py \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
     && mkdir -p /data && chown bot:bot /data
 

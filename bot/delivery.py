@@ -104,11 +104,13 @@ async def send_claimed(
         except Forbidden as error:
             async with store.transaction() as repo:
                 await repo.set_chat_active(chat_id, False)
+            services.chats.forget(chat_id)
             return await _finish(services, delivery_id, chat_id, GAVE_UP, f"forbidden: {error}")
         except ChatMigrated as error:
             new_id = int(error.new_chat_id)
             async with store.transaction() as repo:
                 await repo.migrate_chat(chat_id, new_id)
+            services.chats.forget(chat_id, new_id)
             logger.info("chat %s migrated to %s; delivering there", chat_id, new_id)
             chat_id = new_id
             continue
@@ -120,6 +122,7 @@ async def send_claimed(
             if any(gone in reason for gone in _CHAT_GONE):
                 async with store.transaction() as repo:
                     await repo.set_chat_active(chat_id, False)
+                services.chats.forget(chat_id)
             return await _finish(services, delivery_id, chat_id, GAVE_UP, error.message)
         except TimedOut as error:
             if may_have_arrived(error):

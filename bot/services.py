@@ -4,6 +4,7 @@ context through which they reach it (no casts out of bot_data)."""
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,39 @@ from bot.store.repository import ContentSnapshot
 from content.library import CONTENT_DIR, Library, load_library
 
 
+@dataclass(frozen=True)
+class KnownChat:
+    language: str
+    kind: str
+    seen_at: datetime
+
+
+class ChatCache:
+    """Chats this process has seen lately, so that an update from one needs no query. Whoever
+    changes what is cached (language, active) forgets the entry; another process's change shows
+    once the entry is older than the store's last-seen precision."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self._entries: OrderedDict[int, KnownChat] = OrderedDict()
+
+    def get(self, chat_id: int) -> KnownChat | None:
+        entry = self._entries.get(chat_id)
+        if entry is not None:
+            self._entries.move_to_end(chat_id)
+        return entry
+
+    def put(self, chat_id: int, entry: KnownChat) -> None:
+        self._entries[chat_id] = entry
+        self._entries.move_to_end(chat_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def forget(self, *chat_ids: int) -> None:
+        for chat_id in chat_ids:
+            self._entries.pop(chat_id, None)
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -32,6 +66,7 @@ class Services:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     content_dir: Path = CONTENT_DIR
+    chats: ChatCache = field(default_factory=ChatCache)
     _snapshot: tuple[str, ContentSnapshot | None] | None = None
 
     async def content(self, repo: Repository) -> ContentSnapshot | None:

@@ -8,8 +8,9 @@ from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.clock import DEFAULT_BRIEFING_TIME, format_time_of_day, next_occurrence
 from bot.i18n import DEFAULT_LANGUAGE, language_for
-from bot.services import BotContext
+from bot.services import BotContext, KnownChat
 from bot.store import Repository
+from bot.store.repository import LAST_SEEN_PRECISION
 
 
 async def enter_chat(repo: Repository, update: Update, context: BotContext) -> str:
@@ -24,8 +25,13 @@ async def enter_chat(repo: Repository, update: Update, context: BotContext) -> s
     first_language = (
         language_for(user.language_code if user else None) if private else (DEFAULT_LANGUAGE)
     )
-    now = context.services.clock()
+    services = context.services
+    now = services.clock()
+    known = services.chats.get(chat.id)
+    if known and known.kind == chat.type and abs(now - known.seen_at) < LAST_SEEN_PRECISION:
+        return known.language  # seen lately: nothing to write, nothing to read
     row, created = await repo.touch_chat(chat.id, chat.type, first_language, now)
+    services.chats.put(chat.id, KnownChat(row.language, row.kind, now))
     if created:
         zone_name = context.services.settings.briefing_timezone.key
         await repo.add_schedule(

@@ -36,6 +36,7 @@ def _keyboard() -> InlineKeyboardMarkup:
 async def _set(update: Update, context: BotContext, chat_id: int, language: str) -> str:
     async with context.services.store.transaction() as repo:
         await repo.set_chat_language(chat_id, language)
+    context.services.chats.forget(chat_id)
     return context.services.translate(language, "language.set", name=_NAMES[language])
 
 

@@ -57,6 +57,7 @@ async def my_membership_changed(update: Update, context: BotContext) -> None:
     if change.new_chat_member.status in _GONE:
         async with context.services.store.transaction() as repo:
             await repo.set_chat_active(chat.id, False)
+        context.services.chats.forget(chat.id)
         logger.info("removed from or blocked in chat %s: inactive", chat.id)
         return
     async with context.services.store.transaction() as repo:
@@ -108,6 +109,7 @@ async def group_migrated(update: Update, context: BotContext) -> None:
         return
     async with context.services.store.transaction() as repo:
         moved = await repo.migrate_chat(message.chat.id, new_id)
+    context.services.chats.forget(message.chat.id, new_id)
     if moved:
         logger.info("chat %s became supergroup %s: settings moved", message.chat.id, new_id)
 
