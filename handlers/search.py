@@ -19,7 +19,7 @@ from bot.services import BotContext
 from bot.store import Repository
 from handlers.answering import echo, edit_in_place
 from handlers.chat import enter_chat
-from handlers.topics import nothing_found, saved_query_keyboard
+from handlers.topics import answer_listing, saved_query_keyboard
 
 INLINE_RESULTS = 50  # Telegram's maximum per answer
 INLINE_CACHE_SECONDS = 300
@@ -60,20 +60,7 @@ async def search_page(
 
 
 async def search_command(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    translate = context.services.translate
-    query = " ".join(context.args or []).strip()
-    async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
-        if not query:
-            reply: Reply = (translate(language, "search.usage"), None)
-        elif len(query) > lookup.MAX_QUERY_LENGTH:
-            reply = (translate(language, "topic.too_long", limit=lookup.MAX_QUERY_LENGTH), None)
-        else:
-            page = await search_page(repo, context, language, query, 1)
-            reply = page or (nothing_found(context, language, query), None)
-    await message.reply_text(reply[0], reply_markup=reply[1])
+    await answer_listing(update, context, "search.usage", search_page)
 
 
 async def search_page_button(update: Update, context: BotContext) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -147,7 +148,14 @@ async def saved_query_keyboard(
     )
 
 
-async def topic_command(update: Update, context: BotContext) -> None:
+PageMaker = Callable[[Repository, BotContext, str, str, int], Awaitable[Reply | None]]
+
+
+async def answer_listing(
+    update: Update, context: BotContext, usage_key: str, first_page: PageMaker
+) -> None:
+    """/topic and /search: usage for no text, a short answer for too much, the first page, or
+    "nothing found" with the nearest topics."""
     message = update.effective_message
     assert message is not None
     translate = context.services.translate
@@ -155,13 +163,17 @@ async def topic_command(update: Update, context: BotContext) -> None:
     async with context.services.store.transaction() as repo:
         language = await enter_chat(repo, update, context)
         if not query:
-            reply: Reply = (translate(language, "topic.usage"), None)
+            reply: Reply = (translate(language, usage_key), None)
         elif len(query) > lookup.MAX_QUERY_LENGTH:
             reply = (translate(language, "topic.too_long", limit=lookup.MAX_QUERY_LENGTH), None)
         else:
-            page = await topic_page(repo, context, language, query, 1)
+            page = await first_page(repo, context, language, query, 1)
             reply = page or (nothing_found(context, language, query), None)
     await message.reply_text(reply[0], reply_markup=reply[1])
+
+
+async def topic_command(update: Update, context: BotContext) -> None:
+    await answer_listing(update, context, "topic.usage", topic_page)
 
 
 def nothing_found(context: BotContext, language: str, query: str) -> Html:
