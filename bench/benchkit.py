@@ -5,12 +5,17 @@ session. Not a benchmark; imported by them (bench/ is on sys.path when they run 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
+import signal
 import subprocess
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.sandbox.standin import TelegramStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,3 +145,18 @@ def profile_summary(session_file: Path, per: int, unit: str, top: int = 25) -> s
         ConsoleRenderer(unicode=True, time="percent_of_total").render(session),
     ]
     return "\n".join(lines)
+
+
+def log_tail(log: Path, lines: int = 15) -> str:
+    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+async def stop_bot(process: asyncio.subprocess.Process, api: TelegramStandIn) -> None:
+    api.release_polls()
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), 60)
+    except TimeoutError:
+        process.kill()
+        await process.wait()

@@ -29,7 +29,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
 import statistics
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bare_bot import REPLY as REPLY_OF_BARE
-from benchkit import code_state, machine
+from benchkit import code_state, log_tail, machine, stop_bot
 
 from bot.sandbox.standin import StandInEvent, TelegramStandIn
 
@@ -71,21 +70,6 @@ def bot_env(api: TelegramStandIn, database: Path, pycache: Path | None = None) -
         PYTHONPATH=str(ROOT),
     )
     return env
-
-
-def log_tail(log: Path, lines: int = 15) -> str:
-    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-
-async def stop(process: asyncio.subprocess.Process, api: TelegramStandIn) -> None:
-    api.release_polls()
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), 60)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
 
 
 async def time_to_answer(
@@ -121,7 +105,7 @@ async def time_to_answer(
         try:
             await api.wait_for(lambda: answered or process.returncode is not None, timeout=120)
         finally:
-            await stop(process, api)
+            await stop_bot(process, api)
         if not answered:
             raise RuntimeError(f"{script.name} exited without answering:\n{log_tail(log)}")
         polls = [c.at for c in api.calls if c.method.lower() == "getupdates"]

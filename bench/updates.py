@@ -33,7 +33,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
 import statistics
 import sys
 import tempfile
@@ -43,7 +42,15 @@ from pathlib import Path
 from typing import Any
 
 from bare_bot import REPLY as REPLY_OF_BARE
-from benchkit import code_state, machine, process_cpu_seconds, profile_summary, system_busy_seconds
+from benchkit import (
+    code_state,
+    log_tail,
+    machine,
+    process_cpu_seconds,
+    profile_summary,
+    stop_bot,
+    system_busy_seconds,
+)
 
 from bot.sandbox.standin import StandInEvent, TelegramStandIn
 from content.numerals import to_chinese_numeral
@@ -115,17 +122,6 @@ def is_right_for(kind: str) -> Callable[[str], bool]:
     return lambda text: text.startswith(_HEADINGS)
 
 
-async def stop(process: asyncio.subprocess.Process, api: TelegramStandIn) -> None:
-    api.release_polls()
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), 60)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-
-
 async def started_polling(
     api: TelegramStandIn, process: asyncio.subprocess.Process, log: Path
 ) -> None:
@@ -139,10 +135,6 @@ async def started_polling(
     await api.wait_for(polling_or_gone, timeout=120)
     if process.returncode is not None:
         raise RuntimeError("the bot exited before polling:\n" + log_tail(log))
-
-
-def log_tail(log: Path, lines: int = 15) -> str:
-    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 async def measure(
@@ -180,7 +172,7 @@ async def measure(
             standin_cpu = time.process_time() - standin_cpu
             others = system_busy_seconds() - busy - bot_cpu - standin_cpu
         finally:
-            await stop(process, api)
+            await stop_bot(process, api)
         polls = sum(1 for c in api.calls[calls_before:] if c.method.lower() == "getupdates")
         refused = sum(1 for c in api.calls if c.status != 200)
     return {
