@@ -44,17 +44,17 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
 
 def _run(settings: Settings) -> None:
     if settings.sandbox:
-        from bot.sandbox.console import run_console
+        from entry.console import run_console
 
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_console(settings))
         return
     if settings.webhook_url:
-        from bot.webhook import serve
+        from entry.webhook import serve
 
         serve(settings)
         return
-    from bot.app import build_application
+    from entry.application import build_application
 
     build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
 

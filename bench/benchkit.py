@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.sandbox.standin import TelegramStandIn
+    from entry.standin import TelegramStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -39,7 +39,7 @@ from typing import Any
 from bare_bot import REPLY as REPLY_OF_BARE
 from benchkit import code_state, log_tail, machine, stop_bot
 
-from bot.sandbox.standin import StandInEvent, TelegramStandIn
+from entry.standin import StandInEvent, TelegramStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE_BOT = ROOT / "bench" / "bare_bot.py"

@@ -25,12 +25,12 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bot.app import build_application, running
 from bot.clock import format_time_of_day, zone
 from bot.config import Settings
-from bot.sandbox.standin import TelegramStandIn
 from bot.scheduler import push
 from bot.store.models import ChatRow, ScheduleRow, SubscriptionRow
+from entry.application import build_application, running
+from entry.standin import TelegramStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONES = ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "UTC+05:30"]

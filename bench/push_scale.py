@@ -51,10 +51,10 @@ from typing import Any
 
 from benchkit import code_state, machine, system_busy_seconds
 
-from bot.app import build_application, running
 from bot.config import Settings
-from bot.sandbox.standin import TelegramStandIn
 from bot.scheduler import CONCURRENCY, push
+from entry.application import build_application, running
+from entry.standin import TelegramStandIn
 
 THIS = Path(__file__).resolve()
 ROOT = THIS.parent.parent

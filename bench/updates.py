@@ -52,8 +52,8 @@ from benchkit import (
     system_busy_seconds,
 )
 
-from bot.sandbox.standin import StandInEvent, TelegramStandIn
 from content.numerals import to_chinese_numeral
+from entry.standin import StandInEvent, TelegramStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE_BOT = ROOT / "bench" / "bare_bot.py"

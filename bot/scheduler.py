@@ -35,8 +35,9 @@ from bot.clock import (
     occurrence,
     parse_time_of_day,
 )
+from bot.context import BotContext
 from bot.delivery import Outcome, send_claimed
-from bot.services import BotContext, Services
+from bot.services import Services
 from bot.store import Repository
 from bot.store.models import DeliveryRow, ScheduleRow
 from bot.store.repository import BRIEFING, FAILED, GAVE_UP, PLANNED, QUEUED, Claim

@@ -1,5 +1,5 @@
-"""What handlers and jobs share, opened in post_init and closed in post_shutdown, and the typed
-context through which they reach it (no casts out of bot_data)."""
+"""What handlers and jobs share, opened in post_init and closed in post_shutdown. Handlers reach
+it through the typed context (bot/context.py), never through casts out of bot_data."""
 
 from __future__ import annotations
 
@@ -9,17 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from telegram.ext import CallbackContext, ExtBot
 
 from bot.briefing import ContentIndex
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.store import Repository, Store
-from bot.store.content_import import sync_content
 from bot.store.repository import ContentSnapshot
-from content.library import CONTENT_DIR, Library, load_library
+from content.library import CONTENT_DIR, Library
 
 
 @dataclass(frozen=True)
@@ -76,64 +72,6 @@ class Services:
         if self._snapshot is None or self._snapshot[0] != version:
             self._snapshot = (version, await repo.content_snapshot())
         return self._snapshot[1]
-
-
-@dataclass(frozen=True)
-class ContentChange:
-    """What /reload found: counts before and after, and whether anything was imported."""
-
-    imported: bool
-    sections: tuple[int, int]
-    passages: tuple[int, int]
-    topics: tuple[int, int]
-
-
-def _counts(library: Library) -> tuple[int, int, int]:
-    document = library.primary.document
-    passages = sum(len(section.passages) for section in document.sections)
-    return len(document.numbered_sections), passages, len(library.catalog.topics)
-
-
-async def reload_content(services: Services) -> ContentChange:
-    """Re-read content/ and swap it in without a restart. Subscriptions and reading progress
-    refer to topics by slug and passages by "S.O", so they carry over. A broken file raises
-    ContentError and leaves everything as it was."""
-    library = load_library(services.content_dir)
-    index = ContentIndex(library.primary.document, library.catalog)
-    before = _counts(services.library)
-    imported = await sync_content(services.store, library)
-    services.library, services.index, services._snapshot = library, index, None
-    after = _counts(library)
-    sections, passages, topics = zip(before, after, strict=True)
-    return ContentChange(imported, sections, passages, topics)
-
-
-class BotData:
-    """The Application's bot_data. Empty until post_init attaches the services."""
-
-    def __init__(self) -> None:
-        self._services: Services | None = None
-
-    @property
-    def services(self) -> Services:
-        if self._services is None:
-            raise RuntimeError("services are not open: post_init has not run")
-        return self._services
-
-    def attach(self, services: Services) -> None:
-        self._services = services
-
-    def detach(self) -> Services | None:
-        services, self._services = self._services, None
-        return services
-
-
-class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
-    """The context every handler receives; `context.services` is typed."""
-
-    @property
-    def services(self) -> Services:
-        return self.bot_data.services
 
 
 def utc_now() -> datetime:

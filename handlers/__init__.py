@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application
+from telegram.ext import Application, CommandHandler
 
 from handlers import (
+    chat_resolution,
     errors,
     fallbacks,
     flood,
@@ -39,6 +40,8 @@ SETTINGS = (
 OWNER = ("stats", "broadcast", "reload")
 MENU = READING + SETTINGS
 
+FLOOD_GROUP, RESOLVE_GROUP = -2, -1  # before the handlers' own group 0, in this order
+
 # fallbacks last: they take what the others leave
 _MODULES = (
     start, sections, topics, subscriptions, search, schedule, language, membership, owner,
@@ -50,8 +53,10 @@ def register_handlers(
     application: Application[Any, Any, Any, Any, Any, Any],
     flood_gate: flood.FloodGate | None,
 ) -> None:
-    if flood_gate is not None:
-        application.add_handler(flood.build_handler(flood_gate), group=-1)  # before all else
-    for module in _MODULES:
-        application.add_handlers(module.build_handlers())
+    handlers = [handler for module in _MODULES for handler in module.build_handlers()]
+    commands = {name for h in handlers if isinstance(h, CommandHandler) for name in h.commands}
+    if flood_gate is not None:  # first of all: dropping a flooder's update costs microseconds
+        application.add_handler(flood.build_handler(flood_gate), group=FLOOD_GROUP)
+    application.add_handler(chat_resolution.build_handler(commands), group=RESOLVE_GROUP)
+    application.add_handlers(handlers)
     application.add_error_handler(errors.report_error)

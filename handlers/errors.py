@@ -8,9 +8,10 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
+from bot.context import BotContext
 from bot.i18n import Translator, language_for
-from bot.services import BotContext
-from handlers.answering import thread_of
+from bot.replies.answering import thread_of
+from bot.usecases import chats
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +33,13 @@ async def report_error(update: object, context: BotContext) -> None:
             await _answer_quietly(update, context)
         return
     user = update.effective_user
-    language = language_for(user.language_code if user else None)
-    try:
-        translate = context.services.translate
-    except RuntimeError:
-        translate = Translator.load()
+    client_language = user.language_code if user else None
+    if context.bot_data.is_open:  # the chat's own language (/lang), as far as memory knows it
+        services = context.services
+        translate = services.translate
+        language = chats.without_record(services, chat.id, chat.type, client_language).language
+    else:  # an error before post_init finished
+        translate, language = Translator.load(), language_for(client_language)
     try:
         if update.callback_query is not None:
             await _answer_quietly(update, context)

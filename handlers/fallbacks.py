@@ -9,16 +9,14 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from bot.i18n import language_for
-from bot.services import BotContext
-from handlers.answering import echo
+from bot.context import BotContext
+from bot.replies.answering import echo
 
 
 async def expired_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    language = language_for(query.from_user.language_code)
-    await query.answer(context.services.translate.plain(language, "callback.expired"))
+    await query.answer(context.services.translate.plain(context.chat.language, "callback.expired"))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -30,13 +28,8 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     name, _, addressee = command.partition("@")
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return
-    user = update.effective_user
-    language = language_for(user.language_code if user else None)
-    async with context.services.store.transaction() as repo:
-        stored = await repo.chat(chat.id)
-    language = stored.language if stored else language
     await message.reply_text(
-        context.services.translate(language, "unknown.command", command=echo(name))
+        context.services.translate(context.chat.language, "unknown.command", command=echo(name))
     )
 
 

@@ -13,8 +13,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
-from bot.i18n import language_for
-from bot.services import BotContext
+from bot.context import BotContext
+from bot.usecases import chats
 
 BURST = 20
 WINDOW = 10.0  # seconds
@@ -65,7 +65,13 @@ def build_handler(gate: FloodGate) -> BaseHandler[Update, BotContext, Any]:
         if verdict == "pass":
             return
         if verdict == "warn":
-            language = language_for(user.language_code)
+            chat = update.effective_chat
+            language = chats.without_record(
+                context.services,
+                chat.id if chat else None,
+                chat.type if chat else None,
+                user.language_code,
+            ).language
             text = context.services.translate(language, "flood.slow_down", seconds=int(gate.window))
             if update.callback_query is not None:
                 await update.callback_query.answer(text, show_alert=True)

@@ -9,10 +9,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
+from bot.context import BotContext
 from bot.i18n import LANGUAGES
-from bot.services import BotContext
-from handlers.answering import echo, edit_in_place
-from handlers.chat import enter_chat, may_change_settings
+from bot.replies.answering import echo, edit_in_place
+from bot.usecases import chats
 
 SET_LANGUAGE = "lang"  # lang:<code>
 _NAMES = {"zh": "中文", "en": "English"}
@@ -33,10 +33,8 @@ def _keyboard() -> InlineKeyboardMarkup:
     )
 
 
-async def _set(update: Update, context: BotContext, chat_id: int, language: str) -> str:
-    async with context.services.store.transaction() as repo:
-        await repo.set_chat_language(chat_id, language)
-    context.services.chats.forget(chat_id)
+async def _set(context: BotContext, chat_id: int, language: str) -> str:
+    await chats.set_language(context.services, chat_id, language)
     return context.services.translate(language, "language.set", name=_NAMES[language])
 
 
@@ -45,8 +43,7 @@ async def lang_command(update: Update, context: BotContext) -> None:
     assert message is not None and chat is not None
     translate = context.services.translate
     argument = " ".join(context.args or []).strip()
-    async with context.services.store.transaction() as repo:
-        current = await enter_chat(repo, update, context)
+    current = context.chat.language
     if not argument:
         text = translate(current, "language.choose", name=_NAMES[current])
         await message.reply_text(text, reply_markup=_keyboard())
@@ -55,10 +52,10 @@ async def lang_command(update: Update, context: BotContext) -> None:
     if wanted is None:
         await message.reply_text(translate(current, "language.unknown", argument=echo(argument)))
         return
-    if not await may_change_settings(update, context):
+    if not await context.may_change_settings():
         await message.reply_text(translate(current, "subscribe.not_admin"))
         return
-    await message.reply_text(await _set(update, context, chat.id, wanted))
+    await message.reply_text(await _set(context, chat.id, wanted))
 
 
 async def language_button(update: Update, context: BotContext) -> None:
@@ -67,15 +64,14 @@ async def language_button(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     callback = render.parse_callback(query.data)
     wanted = callback.argument if callback else ""
-    async with context.services.store.transaction() as repo:
-        current = await enter_chat(repo, update, context)
+    current = context.chat.language
     if chat is None or wanted not in LANGUAGES:
         await query.answer(translate.plain(current, "callback.expired"))
         return
-    if not await may_change_settings(update, context):
+    if not await context.may_change_settings():
         await query.answer(translate.plain(current, "subscribe.not_admin"), show_alert=True)
         return
-    text = await _set(update, context, chat.id, wanted)
+    text = await _set(context, chat.id, wanted)
     await query.answer()
     await edit_in_place(query, text, None)
 

@@ -18,10 +18,10 @@ from telegram.ext import (
 )
 
 from bot import render
+from bot.context import BotContext
 from bot.i18n import Html
-from bot.services import BotContext
-from handlers.answering import edit_in_place
-from handlers.chat import enter_chat, may_change_settings
+from bot.replies.answering import edit_in_place
+from bot.usecases import chats
 from handlers.schedule import change_setting
 from handlers.topics import topics_reply
 
@@ -55,13 +55,10 @@ async def my_membership_changed(update: Update, context: BotContext) -> None:
     assert change is not None
     chat = change.chat
     if change.new_chat_member.status in _GONE:
-        async with context.services.store.transaction() as repo:
-            await repo.set_chat_active(chat.id, False)
-        context.services.chats.forget(chat.id)
+        await chats.set_active(context.services, chat.id, False)
         logger.info("removed from or blocked in chat %s: inactive", chat.id)
         return
-    async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)  # (re)activates, creating if new
+    language = context.chat.language
     joined = change.old_chat_member.status in _GONE and change.new_chat_member.status in _PRESENT
     if joined and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
         await context.bot.send_message(
@@ -77,8 +74,8 @@ async def onboarding_button(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     callback = render.parse_callback(query.data)
     argument = callback.argument if callback else ""
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         if chat is not None and argument == "topics":
             text, keyboard = await topics_reply(repo, context, chat.id, language)
     if chat is None or not (argument in {"topics", "keep"} or argument.startswith("time:")):
@@ -88,7 +85,7 @@ async def onboarding_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await context.bot.send_message(chat.id, text, reply_markup=keyboard)
         return
-    if not await may_change_settings(update, context):
+    if not await context.may_change_settings():
         await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
         return
     wanted = "09:00" if argument == "keep" else f"{argument[5:7]}:{argument[7:9]}"
@@ -107,9 +104,7 @@ async def group_migrated(update: Update, context: BotContext) -> None:
     new_id = message.migrate_to_chat_id
     if new_id is None:
         return
-    async with context.services.store.transaction() as repo:
-        moved = await repo.migrate_chat(message.chat.id, new_id)
-    context.services.chats.forget(message.chat.id, new_id)
+    moved = await chats.migrate(context.services, message.chat.id, new_id)
     if moved:
         logger.info("chat %s became supergroup %s: settings moved", message.chat.id, new_id)
 

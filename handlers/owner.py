@@ -15,13 +15,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import render
 from bot.charts import activity_chart
 from bot.clock import local_date
+from bot.context import BotContext
 from bot.i18n import Html, escape
+from bot.replies.answering import edit_in_place
 from bot.scheduler import push
-from bot.services import BotContext, reload_content
 from bot.store.repository import FAILED, GAVE_UP, QUEUED, SENDING, SENT, TOPIC, UNCERTAIN
+from bot.usecases.owner_tools import reload_content
 from content.errors import ContentError
-from handlers.answering import edit_in_place
-from handlers.chat import enter_chat
 from handlers.fallbacks import unknown_command
 
 logger = logging.getLogger(__name__)
@@ -51,8 +51,8 @@ async def stats_command(update: Update, context: BotContext) -> None:
     translate = services.translate
     now = services.clock()
     today = local_date(now, services.settings.briefing_timezone.key)
+    language = context.chat.language
     async with services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         chats = await repo.chat_counts()
         subscriptions = await repo.subscription_counts()
         deliveries = await repo.delivery_counts(today)
@@ -106,8 +106,8 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     parts = message.text.split(maxsplit=1)  # keep the owner's line breaks, unlike context.args
     text = parts[1].strip() if len(parts) > 1 else ""
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         # The preview (header + text) must fit one message too, as Telegram counts it.
         limit = render.MESSAGE_LIMIT - BROADCAST_PREVIEW_ROOM
         if not text.strip() or render.telegram_length(escape(text)) > limit:
@@ -146,8 +146,8 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     callback = render.parse_callback(query.data)
     action, _, raw_id = (callback.argument if callback else "").partition(":")
     now = services.clock()
+    language = context.chat.language
     async with services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         broadcast_id = render.small_number(raw_id)
         row = await repo.broadcast(broadcast_id) if broadcast_id is not None else None
         if row is None or row.status != "draft" or action not in {"send", "cancel"}:
@@ -205,8 +205,7 @@ async def reload_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     translate = context.services.translate
-    async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
+    language = context.chat.language
     try:
         change = await reload_content(context.services)
     except ContentError as exc:

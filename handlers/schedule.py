@@ -12,14 +12,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
 from bot.clock import format_time_of_day, next_occurrence, parse_time_of_day, parse_timezone, zone
+from bot.context import BotContext
 from bot.i18n import Html, as_plain
+from bot.replies.answering import echo, edit_in_place
 from bot.scheduler import plan_for
-from bot.services import BotContext
 from bot.store import Repository
 from bot.store.models import ScheduleRow
 from bot.store.repository import TOPIC
-from handlers.answering import echo, edit_in_place
-from handlers.chat import enter_chat, may_change_settings
 
 SETTINGS = "set"  # set:pause | set:resume | set:today
 
@@ -62,8 +61,8 @@ async def today_command(update: Update, context: BotContext) -> None:
     """Today's briefing at once: the same one the push sends (or sent) today."""
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         text, keyboard = await _today(repo, context, chat.id, language)
     await message.reply_text(text, reply_markup=keyboard)
 
@@ -115,8 +114,8 @@ async def _settings_reply(
 async def settings_command(update: Update, context: BotContext) -> None:
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         text, keyboard = await _settings_reply(repo, context, chat.id, language)
     await message.reply_text(text, reply_markup=keyboard)
 
@@ -177,9 +176,8 @@ def _setting_command(command: str) -> Any:
     async def handle(update: Update, context: BotContext) -> None:
         message = update.effective_message
         assert message is not None
-        async with context.services.store.transaction() as repo:
-            language = await enter_chat(repo, update, context)
-        if not await may_change_settings(update, context):
+        language = context.chat.language
+        if not await context.may_change_settings():
             await message.reply_text(context.services.translate(language, "subscribe.not_admin"))
             return
         argument = " ".join(context.args or []).strip()
@@ -196,8 +194,8 @@ async def settings_button(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     callback = render.parse_callback(query.data)
     action = callback.argument if callback else ""
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         if chat is None or action not in {"pause", "resume", "today"}:
             await query.answer(translate.plain(language, "callback.expired"))
             return
@@ -209,7 +207,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
             chat.id, text, reply_markup=keyboard, message_thread_id=_thread_of(update)
         )
         return
-    if not await may_change_settings(update, context):
+    if not await context.may_change_settings():
         await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
         return
     notice = await change_setting(update, context, language, action, "")

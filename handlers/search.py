@@ -14,11 +14,10 @@ from telegram import (
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, InlineQueryHandler
 
 from bot import lookup, render
+from bot.context import BotContext
 from bot.i18n import Html, escape, language_for
-from bot.services import BotContext
+from bot.replies.answering import echo, edit_in_place
 from bot.store import Repository
-from handlers.answering import echo, edit_in_place
-from handlers.chat import enter_chat
 from handlers.topics import answer_listing, saved_query_keyboard
 
 INLINE_RESULTS = 50  # Telegram's maximum per answer
@@ -70,8 +69,8 @@ async def search_page_button(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     callback = render.parse_callback(query.data)
     parsed = render.split_page_argument(callback) if callback else None
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         reply = None
         query_id = render.small_number(parsed[0]) if parsed else None
         if parsed is not None and query_id is not None and parsed[1] >= 1:

@@ -11,12 +11,11 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
+from bot.context import BotContext
 from bot.i18n import Html
-from bot.services import BotContext
+from bot.replies.answering import echo, edit_in_place, thread_of
 from bot.store import Repository
 from content.numerals import parse_chinese_numeral
-from handlers.answering import echo, edit_in_place, thread_of
-from handlers.chat import enter_chat
 
 _INTRO_NAMES = {"0", "总体思路", "intro", "introduction", "overview", "overallapproach"}
 _SECTION_ARGUMENT = re.compile(
@@ -76,8 +75,8 @@ async def section_reply(
 async def sections_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         text, keyboard = await contents_reply(repo, context, language)
     await message.reply_text(text, reply_markup=keyboard)
 
@@ -86,8 +85,8 @@ async def section_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     argument = " ".join(context.args or [])
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         if argument.strip():
             text, keyboard = await section_reply(repo, context, language, argument)
         else:
@@ -106,8 +105,8 @@ async def section_button(update: Update, context: BotContext) -> None:
     number = render.section_number_argument(callback) if callback else None
     edit: Reply | None = None
     send: list[Reply] = []
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         content = await context.services.content(repo)
         section = content.section(number) if content and number is not None else None
         if action == render.CONTENTS:

@@ -7,10 +7,9 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler
 
+from bot.context import BotContext
 from bot.i18n import Html
 from bot.lookup import MAX_SUBSCRIPTIONS
-from bot.services import BotContext
-from handlers.chat import enter_chat
 from handlers.sections import contents_reply, section_reply
 from handlers.subscriptions import confirmation
 
@@ -23,8 +22,8 @@ async def start_command(update: Update, context: BotContext) -> None:
     assert message is not None
     translate = context.services.translate
     payload = context.args[0] if context.args else ""
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         content = await context.services.content(repo)
         document = content.document if content else None
         topic = (
@@ -61,8 +60,8 @@ async def start_command(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         content = await context.services.content(repo)
         last = max(content.numbers) if content else 0
     text = context.services.translate(

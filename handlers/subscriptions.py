@@ -9,13 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import lookup, render
+from bot.context import BotContext
 from bot.i18n import Html, language_for
-from bot.services import BotContext
+from bot.replies.answering import echo, edit_in_place
 from bot.store import Repository
 from bot.store.repository import KEYWORD, TOPIC
 from content.catalog import Topic, fold
-from handlers.answering import echo, edit_in_place
-from handlers.chat import enter_chat, may_change_settings
 
 ALL = {"all", "全部", "所有"}
 
@@ -80,12 +79,11 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
     assert message is not None and chat is not None
     translate = context.services.translate
     names = lookup.split_names(" ".join(context.args or []), context.services.library.catalog)
-    async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
+    language = context.chat.language
     if not names:
         await message.reply_text(translate(language, "subscribe.usage"))
         return
-    if not await may_change_settings(update, context):
+    if not await context.may_change_settings():
         await message.reply_text(translate(language, "subscribe.not_admin"))
         return
     taken, skipped = names[: lookup.MAX_NAMES_PER_COMMAND], names[lookup.MAX_NAMES_PER_COMMAND :]
@@ -111,12 +109,11 @@ async def unsubscribe_command(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     catalog = context.services.library.catalog
     text = " ".join(context.args or []).strip()
-    async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
+    language = context.chat.language
     if not text:
         await message.reply_text(translate(language, "unsubscribe.usage"))
         return
-    if not await may_change_settings(update, context):
+    if not await context.may_change_settings():
         await message.reply_text(translate(language, "subscribe.not_admin"))
         return
     lines: list[str] = []
@@ -153,8 +150,8 @@ async def mysubs_command(update: Update, context: BotContext) -> None:
     assert message is not None and chat is not None
     translate = context.services.translate
     catalog = context.services.library.catalog
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         subscriptions = await repo.subscriptions(chat.id)
         counts = {row.slug: count for row, count in await repo.topic_counts()}
         lines = []
@@ -203,9 +200,8 @@ async def confirm_button(update: Update, context: BotContext) -> None:
     if chat is None or topic is None:
         await query.answer(translate.plain(language, "topics.unknown"))
         return
-    async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
-    if not await may_change_settings(update, context):
+    language = context.chat.language
+    if not await context.may_change_settings():
         await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
         return
     async with context.services.store.transaction() as repo:

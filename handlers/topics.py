@@ -10,12 +10,11 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import lookup, render
+from bot.context import BotContext
 from bot.i18n import Html
-from bot.services import BotContext
+from bot.replies.answering import echo, edit_in_place
 from bot.store import Repository
 from bot.store.repository import TOPIC
-from handlers.answering import echo, edit_in_place
-from handlers.chat import enter_chat, may_change_settings
 from handlers.subscriptions import suggestions
 
 Reply = tuple[Html, InlineKeyboardMarkup | None]
@@ -38,8 +37,8 @@ async def topics_reply(repo: Repository, context: BotContext, chat_id: int, lang
 async def topics_command(update: Update, context: BotContext) -> None:
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         text, keyboard = await topics_reply(repo, context, chat.id, language)
     await message.reply_text(text, reply_markup=keyboard)
 
@@ -54,9 +53,8 @@ async def toggle_topic(update: Update, context: BotContext) -> None:
     if chat is None or topic is None:
         await query.answer(translate.plain(_language_of(update), "topics.unknown"))
         return
-    async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
-    if not await may_change_settings(update, context):
+    language = context.chat.language
+    if not await context.may_change_settings():
         await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
         return
     async with context.services.store.transaction() as repo:
@@ -160,8 +158,8 @@ async def answer_listing(
     assert message is not None
     translate = context.services.translate
     query = " ".join(context.args or []).strip()
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         if not query:
             reply: Reply = (translate(language, usage_key), None)
         elif len(query) > lookup.MAX_QUERY_LENGTH:
@@ -193,8 +191,8 @@ async def topic_page_button(update: Update, context: BotContext) -> None:
     translate = context.services.translate
     callback = render.parse_callback(query.data)
     parsed = render.split_page_argument(callback) if callback else None
+    language = context.chat.language
     async with context.services.store.transaction() as repo:
-        language = await enter_chat(repo, update, context)
         name: str | None = None
         if callback is not None and parsed is not None and parsed[1] >= 1:
             if callback.action == render.TOPIC_PAGE:

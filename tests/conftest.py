@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
-from bot.sandbox.driver import BotDriver, driven_bot
-from bot.sandbox.standin import TelegramStandIn
 from content.library import Library, load_library
+from entry.standin import TelegramStandIn
+from tests.support.driver import BotDriver, driven_bot
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # as run_bot.py does
 

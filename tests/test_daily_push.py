@@ -12,10 +12,10 @@ from telegram.error import TimedOut
 
 from bot import delivery
 from bot.config import Settings
-from bot.sandbox.driver import BotDriver, driven_bot
-from bot.sandbox.standin import StoredMessage, TelegramStandIn
 from bot.scheduler import PushReport, push
 from bot.services import Services
+from entry.standin import StoredMessage, TelegramStandIn
+from tests.support.driver import BotDriver, driven_bot
 
 BACKENDS = ("sqlite", "postgresql")
 SHANGHAI_NINE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai

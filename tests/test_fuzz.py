@@ -48,8 +48,7 @@ from telegram.error import BadRequest
 import handlers
 from bot.config import Settings
 from bot.i18n import LANGUAGES, Translator
-from bot.sandbox.driver import BotDriver, driven_bot
-from bot.sandbox.standin import (
+from entry.standin import (
     JSON,
     Call,
     StoredMessage,
@@ -58,6 +57,7 @@ from bot.sandbox.standin import (
     parse_telegram_html,
     utf16_length,
 )
+from tests.support.driver import BotDriver, driven_bot
 
 BACKENDS = ("sqlite", "postgresql")  # PostgreSQL when TEST_POSTGRES_URL is set (conftest)
 CI_EXAMPLES = 2_000

@@ -11,10 +11,10 @@ import pytest
 
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.sandbox.driver import BotDriver, driven_bot
-from bot.sandbox.standin import StoredMessage, TelegramStandIn
 from content.library import CONTENT_DIR, Library
+from entry.standin import StoredMessage, TelegramStandIn
 from handlers import MENU, OWNER
+from tests.support.driver import BotDriver, driven_bot
 
 ZH_USER, EN_USER, OWNER_ID, STRANGER = 1001, 2002, 42, 3003
 GROUP, ADMIN, MEMBER = -700, 7, 8

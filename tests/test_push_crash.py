@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.clock import format_time_of_day
-from bot.sandbox.standin import TelegramStandIn
 from bot.scheduler import CONCURRENCY
 from bot.store import Store
 from bot.store.content_import import sync_content
 from content.library import Library
+from entry.standin import TelegramStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 CHATS = 1000

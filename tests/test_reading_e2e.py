@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.driver import BotDriver
-from bot.sandbox.standin import TelegramStandIn
 from content.library import Library
+from entry.standin import TelegramStandIn
 from handlers import MENU, OWNER, READING, SETTINGS
+from tests.support.driver import BotDriver
 
 HEADING_4 = "四、建设一流专利商标审查机构，全面打赢审查提质增效攻坚战。"
 EN_USER = 2002

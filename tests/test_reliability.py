@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import event
 
 from bot.config import Settings
-from bot.sandbox.driver import BotDriver, driven_bot
-from bot.sandbox.standin import TelegramStandIn
 from bot.store import database
 from bot.store.backup import backup_sqlite
+from entry.standin import TelegramStandIn
 from handlers.flood import FloodGate
+from tests.support.driver import BotDriver, driven_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOODER, OTHER = 1001, 2002

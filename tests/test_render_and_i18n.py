@@ -6,8 +6,8 @@ import pytest
 
 from bot import render
 from bot.i18n import LANGUAGES, Html, Translator, language_for
-from bot.sandbox.standin import TelegramRefusal, parse_telegram_html
 from bot.store.models import SectionRow
+from entry.standin import TelegramRefusal, parse_telegram_html
 
 
 @pytest.fixture(scope="module")

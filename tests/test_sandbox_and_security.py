@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.logs import REDACTED, configure_logging, protect_secrets
-from bot.sandbox.driver import BotDriver
-from bot.sandbox.standin import TelegramStandIn
+from entry.standin import TelegramStandIn
+from tests.support.driver import BotDriver
 
 ROOT = Path(__file__).resolve().parent.parent
 

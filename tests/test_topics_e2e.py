@@ -14,12 +14,12 @@ import pytest
 
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.sandbox.driver import BotDriver, driven_bot
-from bot.sandbox.standin import JSON, StoredMessage, TelegramStandIn, parse_telegram_html
 from bot.store.content_import import sync_content
 from bot.store.models import ContentStateRow
 from content.catalog import fold
 from content.library import Library
+from entry.standin import JSON, StoredMessage, TelegramStandIn, parse_telegram_html
+from tests.support.driver import BotDriver, driven_bot
 
 LI, EN_USER, ADMIN = 1001, 2002, 3003
 GROUP = -500

@@ -18,10 +18,10 @@ import aiohttp
 import pytest
 
 from bot.clock import format_time_of_day
-from bot.sandbox.standin import TelegramStandIn
 from bot.store import Store
 from bot.store.content_import import sync_content
 from content.library import Library
+from entry.standin import TelegramStandIn
 from tests.conftest import POSTGRES_URL, fresh_postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent

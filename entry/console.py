@@ -17,10 +17,10 @@ from dataclasses import replace
 from html.parser import HTMLParser
 from typing import TextIO
 
-from bot.app import build_application, running
 from bot.config import Settings
-from bot.sandbox.standin import StandInEvent, StoredMessage, TelegramStandIn
-from bot.sandbox.tracking import TrackedApplication
+from entry.application import build_application, running
+from entry.standin import StandInEvent, StoredMessage, TelegramStandIn
+from entry.tracking import TrackedApplication
 
 SANDBOX_TOKEN = "100000001:SANDBOX-local-console-token-not-secret"
 SANDBOX_CHAT_ID = 1001

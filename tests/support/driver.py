@@ -9,12 +9,12 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import BotApplication, build_application, running
 from bot.config import Settings
-from bot.sandbox.standin import JSON, StoredMessage, TelegramStandIn
-from bot.sandbox.tracking import TrackedApplication
 from bot.services import utc_now
 from content.library import CONTENT_DIR
+from entry.application import BotApplication, build_application, running
+from entry.standin import JSON, StoredMessage, TelegramStandIn
+from entry.tracking import TrackedApplication
 from handlers.flood import FloodGate
 
 

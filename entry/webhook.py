@@ -19,8 +19,8 @@ from aiohttp import web
 from sqlalchemy import text
 from telegram import Update
 
-from bot.app import BotApplication
 from bot.config import Settings
+from entry.application import BotApplication
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ async def run_webhook(settings: Settings, application: BotApplication) -> None:
 
 
 def serve(settings: Settings) -> None:
-    from bot.app import build_application
+    from entry.application import build_application
 
     application: Any = build_application(settings, updater=False)
     asyncio.run(run_webhook(settings, application))

@@ -28,12 +28,14 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.briefing import ContentIndex
 from bot.config import Settings
+from bot.context import BotContext, BotData
 from bot.i18n import LANGUAGES, Translator
 from bot.scheduler import start_schedule
-from bot.services import BotContext, BotData, Services, utc_now
+from bot.services import Services, utc_now
 from bot.store import Store
 from bot.store.content_import import sync_content
 from content.library import CONTENT_DIR, load_library
+from entry.ordering import ChatOrderedProcessor
 from handlers import MENU, OWNER, READING, SETTINGS, register_handlers
 from handlers.flood import FloodGate
 
@@ -72,6 +74,7 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(_post_init_for(settings, clock, content_dir))
         .post_shutdown(_post_shutdown)
     )
