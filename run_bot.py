@@ -22,7 +22,6 @@ from pathlib import Path
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import Update
 from telegram.error import InvalidToken
 
 from bot.config import ConfigError, Settings, load_settings
@@ -55,8 +54,9 @@ def _run(settings: Settings) -> None:
         serve(settings)
         return
     from entry.application import build_application
+    from entry.lifecycle import poll_until_signalled
 
-    build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
+    asyncio.run(poll_until_signalled(build_application(settings)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,8 @@ from bot.clock import format_time_of_day, zone
 from bot.config import Settings
 from bot.scheduler import push
 from bot.store.models import ChatRow, ScheduleRow, SubscriptionRow
-from entry.application import build_application, running
+from entry.application import build_application
+from entry.lifecycle import running
 from entry.standin import TelegramStandIn
 
 ROOT = Path(__file__).resolve().parent.parent

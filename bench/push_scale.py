@@ -53,7 +53,8 @@ from benchkit import code_state, machine, system_busy_seconds
 
 from bot.config import Settings
 from bot.scheduler import CONCURRENCY, push
-from entry.application import build_application, running
+from entry.application import build_application
+from entry.lifecycle import running
 from entry.standin import TelegramStandIn
 
 THIS = Path(__file__).resolve()

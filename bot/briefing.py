@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from content.catalog import Catalog, fold
 from content.parser import Document
@@ -48,13 +49,63 @@ class Pick:
     passage: str
     round: int
 
+    @property
+    def section_number(self) -> int:
+        return int(self.passage.split(".", 1)[0])
+
+    def label(self, language: str) -> str:
+        return self.label_en if language == "en" else self.label_zh
+
+    def to_json(self) -> dict[str, Any]:
+        return {"passage": self.passage, "follow": self.follow_key, "zh": self.label_zh,
+                "en": self.label_en, "round": self.round}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Pick:
+        return cls(
+            str(data.get("follow", "")),
+            str(data.get("zh") or ""),
+            str(data.get("en") or ""),
+            str(data["passage"]),
+            int(data.get("round", 1)),
+        )
+
+
+@dataclass(frozen=True)
+class BriefingPayload:
+    """What a day's briefing quotes, as the ledger keeps it (JSON at the store's edge)."""
+
+    document: str
+    picks: tuple[Pick, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"document": self.document, "picks": [pick.to_json() for pick in self.picks]}
+
+
+@dataclass(frozen=True)
+class BroadcastPayload:
+    """An owner's broadcast: their words, sent as they wrote them."""
+
+    broadcast: int
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"broadcast": self.broadcast, "text": self.text}
+
+
+Payload = BriefingPayload | BroadcastPayload
+
+
+def payload_from_json(data: dict[str, Any]) -> Payload:
+    """The ledger's JSON back as a payload; a row planned but not yet chosen reads as empty."""
+    if "text" in data:
+        return BroadcastPayload(int(data.get("broadcast", 0)), str(data["text"]))
+    picks = tuple(Pick.from_json(pick) for pick in data.get("picks", ()))
+    return BriefingPayload(str(data.get("document", "")), picks)
+
 
 def passage_key(section_number: int, ordinal: int) -> str:
     return f"{section_number}.{ordinal}"
-
-
-def section_of(key: str) -> int:
-    return int(key.split(".", 1)[0])
 
 
 class ContentIndex:

@@ -31,6 +31,7 @@ from telegram.error import (
 )
 
 from bot import render
+from bot.briefing import BroadcastPayload
 from bot.i18n import Html, escape
 from bot.services import Services
 from bot.store.repository import FAILED, GAVE_UP, SENT, UNCERTAIN, Claim
@@ -76,15 +77,15 @@ async def send_claimed(
     """Send a ledger row this process has claimed. Never raises for Telegram's faults: every
     outcome is written to the ledger."""
     store, translate = services.store, services.translate
-    if "text" in claim.payload:  # an owner's broadcast: their words, escaped, nothing more
-        text, keyboard = Html(escape(str(claim.payload["text"]))), None
+    if isinstance(claim.payload, BroadcastPayload):  # the owner's words, escaped, nothing more
+        text, keyboard = Html(escape(claim.payload.text)), None
     else:
         text, keyboard = render.briefing_message(
             translate,
             claim.language,
             services.library.primary.document.title,
             claim.local_date.isoformat(),
-            claim.payload.get("picks", []),
+            claim.payload.picks,
             services.index.texts,
         )
     delivery_id, chat_id, thread_id = claim.delivery_id, claim.chat_id, claim.thread_id

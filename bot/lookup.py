@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.store import Repository
@@ -50,12 +51,27 @@ def is_keyword_shaped(query: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A passage as a listing shows it. Plain data, not an ORM row: it outlives the transaction
+    it was read in, and renders after that transaction is closed."""
+
+    id: int
+    section_number: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Found:
     """A page of passages for a query, and what the query turned out to be."""
 
     topic: Topic | None
-    passages: list[PassageRow]
+    passages: tuple[Passage, ...]
     total: int
+
+
+def _found(topic: Topic | None, rows: Iterable[PassageRow], total: int) -> Found:
+    passages = tuple(Passage(row.id, row.section_number, row.text) for row in rows)
+    return Found(topic, passages, total)
 
 
 async def passages_for_topic_or_keyword(
@@ -64,16 +80,16 @@ async def passages_for_topic_or_keyword(
     """/topic: a catalogue topic by any of its names, else the text as a keyword."""
     topic = catalog.resolve(query)
     if topic is not None:
-        return Found(topic, *await repo.passages_on_topic(topic.slug, offset, limit))
-    return Found(None, *await repo.passages_containing(query, offset, limit))
+        return _found(topic, *await repo.passages_on_topic(topic.slug, offset, limit))
+    return _found(None, *await repo.passages_containing(query, offset, limit))
 
 
 async def search(repo: Repository, catalog: Catalog, query: str, offset: int, limit: int) -> Found:
     """/search: passages containing the text; when none does and the text names a topic (an
     English alias such as "Hague"), the topic's passages."""
-    passages, total = await repo.passages_containing(query, offset, limit)
+    rows, total = await repo.passages_containing(query, offset, limit)
     if total == 0:
         topic = catalog.resolve(query)
         if topic is not None:
-            return Found(topic, *await repo.passages_on_topic(topic.slug, offset, limit))
-    return Found(None, passages, total)
+            return _found(topic, *await repo.passages_on_topic(topic.slug, offset, limit))
+    return _found(None, rows, total)

@@ -4,49 +4,17 @@ and callback data under 64 bytes. Everything from the document or a user is esca
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.briefing import Pick
+from bot.callbacks import Action, Callback
 from bot.i18n import Html, Translator, escape
-from bot.store.models import DocumentRow, SectionRow
+from bot.store.repository import DocumentView, SectionView
 from content.numerals import to_chinese_numeral
 
 MESSAGE_LIMIT = 4096
-CALLBACK_DATA_LIMIT = 64
 BUTTON_LABEL_LIMIT = 28
-
-# Callback data: "<action>:<argument>". Short, ASCII, parsed back by `parse_callback`.
-OPEN_SECTION = "sec"
-FULL_TEXT = "full"
-CONTENTS = "toc"
-
-
-@dataclass(frozen=True)
-class Callback:
-    action: str
-    argument: str = ""
-
-    def encode(self) -> str:
-        data = f"{self.action}:{self.argument}"
-        if len(data.encode()) > CALLBACK_DATA_LIMIT:
-            raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
-        return data
-
-
-def parse_callback(data: str | None) -> Callback | None:
-    """None for anything we did not write (stale, forged, or from an older version)."""
-    if not data or len(data.encode()) > CALLBACK_DATA_LIMIT or ":" not in data:
-        return None
-    action, _, argument = data.partition(":")
-    return Callback(action, argument)
-
-
-def section_number_argument(callback: Callback) -> int | None:
-    argument = callback.argument
-    return (
-        int(argument) if argument.isascii() and argument.isdigit() and len(argument) < 4 else None
-    )
 
 
 def section_reference(translate: Translator, language: str, number: int) -> str:
@@ -64,7 +32,7 @@ def section_label(translate: Translator, language: str, number: int) -> str:
     )
 
 
-def section_title(section: SectionRow) -> str:
+def section_title(section: SectionView) -> str:
     """The heading as the document prints it: 四、建设一流….。"""
     if section.number == 0:
         return section.heading
@@ -78,8 +46,8 @@ def _shorten(text: str, limit: int = BUTTON_LABEL_LIMIT) -> str:
 def section_card(
     translate: Translator,
     language: str,
-    document: DocumentRow,
-    section: SectionRow,
+    document: DocumentView,
+    section: SectionView,
     numbers: Sequence[int],
 ) -> tuple[Html, InlineKeyboardMarkup]:
     """Heading, the curated points in the chat's language, and the reading buttons."""
@@ -106,12 +74,13 @@ def section_keyboard(
                 translate.plain(
                     language, "button.previous", label=_nav_label(translate, language, previous)
                 ),
-                callback_data=Callback(OPEN_SECTION, str(previous)).encode(),
+                callback_data=Callback(Action.OPEN_SECTION, str(previous)).encode(),
             )
         )
     navigation.append(
         InlineKeyboardButton(
-            translate.plain(language, "button.contents"), callback_data=Callback(CONTENTS).encode()
+            translate.plain(language, "button.contents"),
+            callback_data=Callback(Action.CONTENTS).encode(),
         )
     )
     if index < len(numbers) - 1:
@@ -121,12 +90,12 @@ def section_keyboard(
                 translate.plain(
                     language, "button.next", label=_nav_label(translate, language, following)
                 ),
-                callback_data=Callback(OPEN_SECTION, str(following)).encode(),
+                callback_data=Callback(Action.OPEN_SECTION, str(following)).encode(),
             )
         )
     full_text = InlineKeyboardButton(
         translate.plain(language, "button.full_text"),
-        callback_data=Callback(FULL_TEXT, str(number)).encode(),
+        callback_data=Callback(Action.FULL_TEXT, str(number)).encode(),
     )
     return InlineKeyboardMarkup([[full_text], navigation])
 
@@ -138,7 +107,7 @@ def _nav_label(translate: Translator, language: str, number: int) -> str:
 
 
 def contents(
-    translate: Translator, language: str, document: DocumentRow, sections: Iterable[SectionRow]
+    translate: Translator, language: str, document: DocumentView, sections: Iterable[SectionView]
 ) -> tuple[Html, InlineKeyboardMarkup]:
     """The table of contents: every heading in the text, and a button per section."""
     lines = [
@@ -168,7 +137,7 @@ def contents(
             [
                 InlineKeyboardButton(
                     _shorten(label, BUTTON_LABEL_LIMIT if language == "zh" else 48),
-                    callback_data=Callback(OPEN_SECTION, str(section.number)).encode(),
+                    callback_data=Callback(Action.OPEN_SECTION, str(section.number)).encode(),
                 )
             ]
         )
@@ -198,7 +167,7 @@ def pack(pieces: Iterable[str], budget: int) -> list[str]:
 
 
 def full_text(
-    translate: Translator, language: str, section: SectionRow, passages: Sequence[str]
+    translate: Translator, language: str, section: SectionView, passages: Sequence[str]
 ) -> list[Html]:
     """The section verbatim, split at sentence boundaries into messages under the limit."""
     label = section_label(translate, language, section.number)
@@ -225,11 +194,6 @@ def full_text(
 
 # --- passages, topics, pages -----------------------------------------------------------------
 
-TOGGLE_TOPIC = "tg"  # tg:<slug>            subscribe/unsubscribe in place (/topics)
-CONFIRM_TOPIC = "sub"  # sub:<slug>         subscribe after a deep link's confirmation
-TOPIC_PAGE = "pt"  # pt:<slug>:<page>       a page of /topic
-SEARCH_PAGE = "pq"  # pq:<query id>:<page>  a page of /search
-KEYWORD_PAGE = "pk"  # pk:<query id>:<page>  a page of /topic with a keyword
 PAGE_SIZE = 10
 
 
@@ -306,29 +270,14 @@ def topics_keyboard(
     buttons = [
         InlineKeyboardButton(
             f"{'✅ ' if slug in subscribed else ''}{name} ({count})",
-            callback_data=Callback(TOGGLE_TOPIC, slug).encode(),
+            callback_data=Callback(Action.TOGGLE_TOPIC, slug).encode(),
         )
         for slug, name, count in topics
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-def small_number(text: str) -> int | None:
-    """An id or page number from callback data: ASCII digits that fit any integer column."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
-
-
-def split_page_argument(callback: Callback) -> tuple[str, int] | None:
-    """`<key>:<page>` → (key, page); None for anything malformed."""
-    key, _, page = callback.argument.rpartition(":")
-    if not key or not page.isascii() or not page.isdigit() or len(page) > 4:
-        return None
-    return key, int(page)
-
-
 # --- the daily briefing ------------------------------------------------------------------------
-
-OPEN_CARD = "card"  # card:<n>  send section n's card as a new message (from a briefing)
 
 
 def briefing_message(
@@ -336,19 +285,18 @@ def briefing_message(
     language: str,
     document_title: str,
     day: str,
-    picks: Sequence[dict[str, object]],
+    picks: Sequence[Pick],
     texts: dict[str, str],
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
     """One message: each chosen passage verbatim under its topic and section reference, and a
-    button per section to open it. Picks are the ledger's payload entries."""
+    button per section to open it."""
     lines: list[str] = [translate(language, "briefing.header", day=day, title=document_title)]
     sections: list[int] = []
     for pick in picks:
-        key = str(pick["passage"])
-        number = int(key.split(".", 1)[0])
+        key, number = pick.passage, pick.section_number
         reference = section_reference(translate, language, number)
-        label = str(pick.get("en" if language == "en" else "zh") or "")
-        round_number = int(str(pick.get("round", 1)))
+        label = pick.label(language)
+        round_number = pick.round
         heading = f"<b>{escape(label)}</b> " if label else ""
         if round_number > 1:
             heading += translate(language, "briefing.round", round=round_number) + " "
@@ -361,7 +309,7 @@ def briefing_message(
             translate.plain(
                 language, "button.open_section", reference=section_reference(translate, language, n)
             ),
-            callback_data=Callback(OPEN_CARD, str(n)).encode(),
+            callback_data=Callback(Action.OPEN_CARD, str(n)).encode(),
         )
         for n in sections
     ]

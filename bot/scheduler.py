@@ -26,7 +26,14 @@ from typing import Any
 
 from telegram import Bot
 
-from bot.briefing import WHOLE_DOCUMENT, ReadingState, compose
+from bot.briefing import (
+    WHOLE_DOCUMENT,
+    BriefingPayload,
+    Payload,
+    ReadingState,
+    compose,
+    payload_from_json,
+)
 from bot.clock import (
     DEFAULT_BRIEFING_TIME,
     format_time_of_day,
@@ -39,7 +46,7 @@ from bot.context import BotContext
 from bot.delivery import Outcome, send_claimed
 from bot.services import Services
 from bot.store import Repository
-from bot.store.models import DeliveryRow, ScheduleRow
+from bot.store.models import DeliveryRow
 from bot.store.repository import BRIEFING, FAILED, GAVE_UP, PLANNED, QUEUED, Claim
 
 logger = logging.getLogger(__name__)
@@ -75,7 +82,7 @@ class PushReport:
 
 def _choose(
     services: Services, subscriptions: list[Any], state_row: Any
-) -> tuple[dict[str, Any], tuple[list[str], dict[str, list[Any]], int]]:
+) -> tuple[BriefingPayload, tuple[list[str], dict[str, list[Any]], int]]:
     """Today's picks for one chat, as the ledger payload, and its reading state after them
     (received, cursors, rotation); nothing is written."""
     state = ReadingState(
@@ -91,14 +98,7 @@ def _choose(
     position = index.position
     received = sorted(state.received, key=lambda key: position.get(key, len(position)))
     cursors = {key: [round_, last] for key, (round_, last) in state.cursors.items()}
-    payload = {
-        "document": services.library.primary.slug,
-        "picks": [
-            {"passage": p.passage, "follow": p.follow_key, "zh": p.label_zh, "en": p.label_en,
-             "round": p.round}
-            for p in picks
-        ],
-    }  # fmt: skip
+    payload = BriefingPayload(services.library.primary.slug, tuple(picks))
     return payload, (received, cursors, state.rotation)
 
 
@@ -106,22 +106,28 @@ def _advance(state_row: Any, state: tuple[list[str], dict[str, list[Any]], int])
     state_row.received, state_row.cursors, state_row.rotation = state
 
 
+@dataclass(frozen=True)
+class PlannedBriefing:
+    local_date: date
+    payload: Payload
+
+
 async def plan_for(
-    repo: Repository, services: Services, chat_id: int, schedule: ScheduleRow, now: datetime
-) -> DeliveryRow:
-    """Today's ledger row for the chat (today in its own zone), choosing its passages if this is
-    the first ask. Asking again returns the same row: the rotation advances once a day."""
-    day = local_date(now, schedule.timezone)
+    repo: Repository, services: Services, chat_id: int, timezone: str, now: datetime
+) -> PlannedBriefing:
+    """Today's briefing for the chat (today in its own zone), choosing its passages if this is
+    the first ask. Asking again returns the same one: the rotation advances once a day."""
+    day = local_date(now, timezone)
     row = await repo.reserve_delivery(chat_id, day, now)
     if row is None:
         existing = await repo.delivery(chat_id, day)
         assert existing is not None
-        return existing
+        return PlannedBriefing(day, payload_from_json(existing.payload))
     states = await repo.reading_states([chat_id], services.library.primary.slug)
     payload, state = _choose(services, await repo.subscriptions(chat_id), states[chat_id])
     _advance(states[chat_id], state)
-    row.payload = payload
-    return row
+    row.payload = payload.to_json()
+    return PlannedBriefing(day, payload)
 
 
 async def _plan_due(services: Services, now: datetime) -> int:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,11 @@ from telegram import (
     BotCommandScopeChat,
     BotCommandScopeDefault,
     LinkPreviewOptions,
-    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
 
 from bot.briefing import ContentIndex
 from bot.config import Settings
@@ -54,10 +53,13 @@ def build_application(
     content_dir: Path = CONTENT_DIR,
     flood_gate: FloodGate | None = None,
     updater: bool = True,
+    requests: tuple[BaseRequest, BaseRequest] | None = None,
 ) -> BotApplication:
     """`token` and `base_url` override the settings (the sandbox talks to its own stand-in);
     `clock` is what the bot takes as now (tests inject theirs); `flood_gate` defaults to a
-    fresh FloodGate (the test driver passes its own, or none)."""
+    fresh FloodGate (the test driver passes its own, or none); `updater=False` when something
+    else feeds the update queue (our webhook server, in-memory tests); `requests` replaces the
+    HTTP client (for calls, for getUpdates), as in-memory tests do."""
     bot_token = token or settings.bot_token
     if not bot_token:
         raise ValueError("a bot token is needed to build the Application")
@@ -80,10 +82,13 @@ def build_application(
     )
     if not updater:  # webhook mode: our own server feeds application.update_queue
         builder.updater(None)
+    if requests is not None:
+        builder.request(requests[0]).get_updates_request(requests[1])
     if settings.rate_limit:
         builder.rate_limiter(AIORateLimiter())  # the builder is mutable; its type stays simple
     application: BotApplication = builder.build()
-    register_handlers(application, flood_gate if flood_gate is not None else FloodGate())
+    gate = flood_gate if flood_gate is not None else FloodGate()
+    register_handlers(application, gate, settings.owner_ids)
     return application
 
 
@@ -143,31 +148,3 @@ async def set_command_menu(
     await asyncio.gather(
         *(publish(scope, names, language) for language in LANGUAGES for scope, names in scopes)
     )
-
-
-@asynccontextmanager
-async def running(application: BotApplication) -> AsyncIterator[BotApplication]:
-    """The lifecycle of run_polling, without its signal handling and blocking loop, for the
-    sandbox and tests: initialize → post_init → start → poll … stop → shutdown → post_shutdown."""
-    await application.initialize()
-    try:
-        if application.post_init:
-            await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
-        )
-        await application.start()
-        try:
-            yield application
-        finally:
-            if application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
-            if application.post_stop:
-                await application.post_stop(application)
-    finally:
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)

@@ -18,7 +18,8 @@ from html.parser import HTMLParser
 from typing import TextIO
 
 from bot.config import Settings
-from entry.application import build_application, running
+from entry.application import build_application
+from entry.lifecycle import running
 from entry.standin import StandInEvent, StoredMessage, TelegramStandIn
 from entry.tracking import TrackedApplication
 

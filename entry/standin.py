@@ -73,6 +73,16 @@ _RAW_FIELDS = {
 }
 
 
+def decode_form_value(key: str, value: str) -> Any:
+    """A form field as python-telegram-bot encodes it: raw for a few fields, JSON otherwise."""
+    if key in _RAW_FIELDS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
 class TelegramRefusal(Exception):
     """What Telegram answers with a non-2xx status: raised inside a method, sent as the envelope."""
 
@@ -254,6 +264,7 @@ class TelegramStandIn:
     blocked: set[int] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
     watchers: list[Callable[[StandInEvent], None]] = field(default_factory=list)
+    deliver: Callable[[JSON], None] | None = None  # set: updates skip getUpdates (in-memory tests)
 
     def __post_init__(self) -> None:
         self.bot_id = int(self.token.split(":", 1)[0])
@@ -317,10 +328,19 @@ class TelegramStandIn:
         await self.stop()
 
     async def _dispatch(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
         if request.match_info["token"] != self.token:
-            return self._envelope(401, None, "Unauthorized")
-        params = await self._params(request)
+            status, body = 401, self._body(401, None, "Unauthorized")
+        else:
+            status, body = await self.call(
+                request.match_info["method"], await self._params(request)
+            )
+        return web.json_response(
+            body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False)
+        )
+
+    async def call(self, method: str, params: JSON) -> tuple[int, JSON]:
+        """One Bot API call, as over HTTP but without it: the status and the JSON body. The
+        in-memory request of the fast tests (tests/support/offline.py) calls this directly."""
         call = Call(method, params, 200, self.clock())
         self.calls.append(call)
         fault = next((f for f in self.faults if f.matches(method, params)), None)
@@ -330,32 +350,33 @@ class TelegramStandIn:
                 await asyncio.sleep(fault.delay)
             if fault.status >= 400:
                 call.status = fault.status
-                return self._envelope(fault.status, None, fault.description, fault.parameters)
+                return fault.status, self._body(
+                    fault.status, None, fault.description, fault.parameters
+                )
         handler = self._methods.get(method.lower())
         if handler is None:
             call.status = 404
-            return self._envelope(404, None, "Not Found: method not found")
+            return 404, self._body(404, None, "Not Found: method not found")
         try:
             result = await handler(params)
         except TelegramRefusal as refusal:
             call.status = refusal.status
-            return self._envelope(refusal.status, None, refusal.description, refusal.parameters)
+            return refusal.status, self._body(
+                refusal.status, None, refusal.description, refusal.parameters
+            )
         self._notify()
-        return self._envelope(200, result)
+        return 200, self._body(200, result)
 
     @staticmethod
-    def _envelope(
+    def _body(
         status: int, result: Any, description: str = "", parameters: JSON | None = None
-    ) -> web.Response:
+    ) -> JSON:
         if status < 300:
-            body: JSON = {"ok": True, "result": result}
-        else:
-            body = {"ok": False, "error_code": status, "description": description}
-            if parameters:
-                body["parameters"] = parameters
-        return web.json_response(
-            body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False)
-        )
+            return {"ok": True, "result": result}
+        body: JSON = {"ok": False, "error_code": status, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return body
 
     @staticmethod
     async def _params(request: web.Request) -> JSON:
@@ -369,13 +390,8 @@ class TelegramStandIn:
                 params[key] = {"filename": value.filename, "content": value.file.read()}
             elif not isinstance(value, str):
                 params[key] = {"filename": "", "content": bytes(value)}
-            elif key in _RAW_FIELDS:
-                params[key] = value
             else:
-                try:
-                    params[key] = json.loads(value)
-                except ValueError:
-                    params[key] = value
+                params[key] = decode_form_value(key, value)
         for key, value in request.query.items():
             params.setdefault(key, value)
         return params
@@ -430,8 +446,12 @@ class TelegramStandIn:
         return chat, user
 
     def add_update(self, payload: JSON) -> int:
-        """Queue a raw update (the update_id is filled in) and return its id."""
+        """Queue a raw update (the update_id is filled in) and return its id: for getUpdates, or
+        straight to `deliver` when a bot in the same process takes its updates without polling."""
         update_id = next(self._update_ids)
+        if self.deliver is not None:
+            self.deliver({"update_id": update_id, **payload})
+            return update_id
         self.updates.append({"update_id": update_id, **payload})
         self._notify()
         return update_id
@@ -532,10 +552,6 @@ class TelegramStandIn:
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
-
-    @property
-    def pending_updates(self) -> int:
-        return len(self.updates)
 
     async def wait_for(self, predicate: Callable[[], T | None], timeout: float = 10.0) -> T:
         """Wait until `predicate()` returns something truthy (re-checked whenever the bot acts)."""

@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import signal
-from contextlib import suppress
 from typing import Any
 from urllib.parse import urlparse
 
@@ -21,6 +19,7 @@ from telegram import Update
 
 from bot.config import Settings
 from entry.application import BotApplication
+from entry.lifecycle import running, until_signalled
 
 logger = logging.getLogger(__name__)
 
@@ -73,43 +72,28 @@ def webhook_app(application: BotApplication, secret: str, path: str) -> web.Appl
 async def run_webhook(settings: Settings, application: BotApplication) -> None:
     """The whole lifecycle, as run_polling has it, with our server in place of the updater."""
     assert settings.webhook_url and settings.webhook_secret
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for name in (signal.SIGINT, signal.SIGTERM):
-        with suppress(NotImplementedError):
-            loop.add_signal_handler(name, stop.set)
-    await application.initialize()
-    runner: web.AppRunner | None = None
-    try:
-        if application.post_init:
-            await application.post_init(application)
+    url, secret = settings.webhook_url, settings.webhook_secret
+
+    async def register(application: Any) -> None:
         await application.bot.set_webhook(
-            settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
+            url, secret_token=secret, allowed_updates=Update.ALL_TYPES
         )
-        await application.start()
+
+    async with running(application, poll=False, before_start=register):
         runner = web.AppRunner(
             webhook_app(application, settings.webhook_secret, webhook_path(settings.webhook_url)),
             access_log=None,
         )
         await runner.setup()
-        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
-        logger.info(
-            "webhook: serving %s on %s:%d", webhook_path(settings.webhook_url),
-            settings.webhook_listen, settings.webhook_port,
-        )  # fmt: skip
-        await stop.wait()
-    finally:
-        if runner is not None:
+        try:
+            await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
+            logger.info(
+                "webhook: serving %s on %s:%d", webhook_path(settings.webhook_url),
+                settings.webhook_listen, settings.webhook_port,
+            )  # fmt: skip
+            await until_signalled()
+        finally:
             await runner.cleanup()
-        if application.running:
-            await application.stop()
-        if application.post_stop:
-            await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)
 
 
 def serve(settings: Settings) -> None:

@@ -1,12 +1,14 @@
 """What no other handler took: stale or forged buttons get an answer, so no button spins forever;
-an unknown command gets a pointer to /help in a private chat, and silence in a group."""
+an unknown command gets a pointer to /help in a private chat, and silence in a group.
+
+Registered last (handlers/__init__.py), so they see only what every other handler declined,
+including the owner's commands from anyone who is not an owner."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
@@ -21,8 +23,8 @@ async def expired_button(update: Update, context: BotContext) -> None:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Also what an owner command looks like to anyone who is not an owner."""
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None or chat.type != ChatType.PRIVATE or not message.text:
+    message = update.effective_message
+    if message is None or not context.chat.private or not message.text:
         return  # in groups, commands for others (people, other bots) are none of our business
     command = message.text.split(maxsplit=1)[0]
     name, _, addressee = command.partition("@")

@@ -1,5 +1,8 @@
 """/lang: the language the bot speaks in a chat (中文 or English). Buttons without an argument;
-in groups only admins change it. The document itself stays Chinese."""
+in groups only admins change it. The document itself stays Chinese.
+
+The chat and its current language come resolved on the context; the change goes through
+bot.usecases.chats, which also forgets the chat's cached language."""
 
 from __future__ import annotations
 
@@ -8,13 +11,12 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import render
+from bot.callbacks import Action, Callback, parse_callback, pattern
 from bot.context import BotContext
 from bot.i18n import LANGUAGES
 from bot.replies.answering import echo, edit_in_place
 from bot.usecases import chats
 
-SET_LANGUAGE = "lang"  # lang:<code>
 _NAMES = {"zh": "中文", "en": "English"}
 _ALIASES = {"zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh", "en": "en", "english": "en",
             "英文": "en", "英语": "en"}  # fmt: skip
@@ -25,7 +27,7 @@ def _keyboard() -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    _NAMES[code], callback_data=render.Callback(SET_LANGUAGE, code).encode()
+                    _NAMES[code], callback_data=Callback(Action.SET_LANGUAGE, code).encode()
                 )
                 for code in LANGUAGES
             ]
@@ -34,13 +36,14 @@ def _keyboard() -> InlineKeyboardMarkup:
 
 
 async def _set(context: BotContext, chat_id: int, language: str) -> str:
+    """Change the chat's language; the confirmation, already in the new language."""
     await chats.set_language(context.services, chat_id, language)
     return context.services.translate(language, "language.set", name=_NAMES[language])
 
 
 async def lang_command(update: Update, context: BotContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    assert message is not None and chat is not None
+    message, chat_id = update.effective_message, context.chat.id
+    assert message is not None and chat_id is not None
     translate = context.services.translate
     argument = " ".join(context.args or []).strip()
     current = context.chat.language
@@ -55,23 +58,23 @@ async def lang_command(update: Update, context: BotContext) -> None:
     if not await context.may_change_settings():
         await message.reply_text(translate(current, "subscribe.not_admin"))
         return
-    await message.reply_text(await _set(context, chat.id, wanted))
+    await message.reply_text(await _set(context, chat_id, wanted))
 
 
 async def language_button(update: Update, context: BotContext) -> None:
-    query, chat = update.callback_query, update.effective_chat
+    query, chat_id = update.callback_query, context.chat.id
     assert query is not None
     translate = context.services.translate
-    callback = render.parse_callback(query.data)
+    callback = parse_callback(query.data)
     wanted = callback.argument if callback else ""
     current = context.chat.language
-    if chat is None or wanted not in LANGUAGES:
+    if chat_id is None or wanted not in LANGUAGES:  # a button under an inline message: no chat
         await query.answer(translate.plain(current, "callback.expired"))
         return
     if not await context.may_change_settings():
         await query.answer(translate.plain(current, "subscribe.not_admin"), show_alert=True)
         return
-    text = await _set(context, chat.id, wanted)
+    text = await _set(context, chat_id, wanted)
     await query.answer()
     await edit_in_place(query, text, None)
 
@@ -79,5 +82,5 @@ async def language_button(update: Update, context: BotContext) -> None:
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         CommandHandler("lang", lang_command),
-        CallbackQueryHandler(language_button, pattern=rf"^{SET_LANGUAGE}:"),
+        CallbackQueryHandler(language_button, pattern=pattern(Action.SET_LANGUAGE)),
     ]

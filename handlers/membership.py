@@ -17,17 +17,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import render
+from bot.callbacks import Action, Callback, parse_callback, pattern
 from bot.context import BotContext
-from bot.i18n import Html
-from bot.replies.answering import edit_in_place
-from bot.usecases import chats
-from handlers.schedule import change_setting
-from handlers.topics import topics_reply
+from bot.i18n import Html, Translator
+from bot.replies.answering import edit_in_place, thread_of
+from bot.replies.catalogue import topics_reply
+from bot.usecases import briefing_settings, chats
+from bot.usecases.briefing_settings import Outcome, SettingChange
 
 logger = logging.getLogger(__name__)
 
-ONBOARDING = "onb"  # onb:topics | onb:keep | onb:time:HHMM
 _GONE = {ChatMember.LEFT, ChatMember.BANNED}
 _PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 TIME_CHOICES = ("07:00", "08:00", "12:00", "18:00")
@@ -38,7 +37,7 @@ def _welcome_keyboard(context: BotContext, language: str) -> InlineKeyboardMarku
 
     def button(label: str, argument: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(
-            label, callback_data=render.Callback(ONBOARDING, argument).encode()
+            label, callback_data=Callback(Action.ONBOARDING, argument).encode()
         )
 
     return InlineKeyboardMarkup(
@@ -68,32 +67,46 @@ async def my_membership_changed(update: Update, context: BotContext) -> None:
         )
 
 
+def _time_answer(translate: Translator, language: str, change: SettingChange) -> Html:
+    """The line under the welcome once a time is chosen: as /settime answers."""
+    values = {"time": change.time, "timezone": change.timezone}
+    if change.outcome is not Outcome.TIME_SET or change.next_local is None:
+        return translate(language, "settings.time_usage", **values)
+    return translate(
+        language, "settings.time_set", **values, next=change.next_local.strftime("%Y-%m-%d %H:%M")
+    )
+
+
 async def onboarding_button(update: Update, context: BotContext) -> None:
-    query, chat = update.callback_query, update.effective_chat
+    """The welcome's buttons: the topic catalogue (for anyone to read; its own buttons check
+    admins), or the briefing time (admins only), shown under the welcome, which stays."""
+    query, chat_id = update.callback_query, context.chat.id
     assert query is not None
     translate = context.services.translate
-    callback = render.parse_callback(query.data)
+    callback = parse_callback(query.data)
     argument = callback.argument if callback else ""
     language = context.chat.language
-    async with context.services.store.transaction() as repo:
-        if chat is not None and argument == "topics":
-            text, keyboard = await topics_reply(repo, context, chat.id, language)
-    if chat is None or not (argument in {"topics", "keep"} or argument.startswith("time:")):
+    if chat_id is None or not (argument in {"topics", "keep"} or argument.startswith("time:")):
         await query.answer(translate.plain(language, "callback.expired"))
         return
-    if argument == "topics":  # reading the catalogue is for everyone; its buttons check admins
+    if argument == "topics":
+        text, keyboard = await topics_reply(context)
         await query.answer()
-        await context.bot.send_message(chat.id, text, reply_markup=keyboard)
+        await context.bot.send_message(chat_id, text, reply_markup=keyboard)
         return
     if not await context.may_change_settings():
         await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
         return
     wanted = "09:00" if argument == "keep" else f"{argument[5:7]}:{argument[7:9]}"
-    answer = await change_setting(update, context, language, "settime", wanted)
+    change = await briefing_settings.set_time(
+        context.services, chat_id, wanted, thread_of(query.message)
+    )
     await query.answer()
     await edit_in_place(
         query,
-        Html(f"{translate(language, 'welcome.group')}\n\n{answer}"),
+        Html(
+            f"{translate(language, 'welcome.group')}\n\n{_time_answer(translate, language, change)}"
+        ),
         _welcome_keyboard(context, language),
     )
 
@@ -113,5 +126,5 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         ChatMemberHandler(my_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
         MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
-        CallbackQueryHandler(onboarding_button, pattern=rf"^{ONBOARDING}:"),
+        CallbackQueryHandler(onboarding_button, pattern=pattern(Action.ONBOARDING)),
     ]

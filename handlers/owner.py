@@ -1,38 +1,44 @@
-"""The owner's tools: /stats, /broadcast TEXT, /reload. Only for user ids in OWNER_IDS; to anyone
-else they behave exactly like unknown commands."""
+"""The owner's tools: /stats, /broadcast TEXT, /reload. Only for user ids in OWNER_IDS: the
+commands are registered behind a filters.User of those ids (see handlers/__init__.py), so to
+anyone else they fall through to the unknown-command answer, exactly like commands we lack."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
+    Message,
+    Update,
+)
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot import render
+from bot.callbacks import Action, Callback, parse_callback, pattern, small_number
 from bot.charts import activity_chart
-from bot.clock import local_date
 from bot.context import BotContext
 from bot.i18n import Html, escape
 from bot.replies.answering import edit_in_place
 from bot.scheduler import push
-from bot.store.repository import FAILED, GAVE_UP, QUEUED, SENDING, SENT, TOPIC, UNCERTAIN
-from bot.usecases.owner_tools import reload_content
+from bot.usecases import owner_tools
+from bot.usecases.owner_tools import QueuedBroadcast
 from content.errors import ContentError
-from handlers.fallbacks import unknown_command
 
 logger = logging.getLogger(__name__)
 
-BROADCAST = "bc"  # bc:send:<id> | bc:cancel:<id>
 PROGRESS_SECONDS = 1.0
 BROADCAST_PREVIEW_ROOM = 200  # the preview's header, in any language
-CHART_DAYS = 30
+SEND, CANCEL = "send", "cancel"  # bc:send:<id> | bc:cancel:<id>
 
 
-def is_owner(update: Update, context: BotContext) -> bool:
+def _is_owner(update: Update, context: BotContext) -> bool:
+    """Buttons cannot be filtered at registration (CallbackQueryHandler takes no filters), so the
+    broadcast buttons check here; a forged one from anyone else is answered as stale."""
     user = update.effective_user
     return user is not None and user.id in context.services.settings.owner_ids
 
@@ -42,135 +48,104 @@ def _count_lines(counts: dict[str, int]) -> str:
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
-    if not is_owner(update, context):
-        await unknown_command(update, context)
-        return
     message = update.effective_message
     assert message is not None
     services = context.services
     translate = services.translate
-    now = services.clock()
-    today = local_date(now, services.settings.briefing_timezone.key)
     language = context.chat.language
-    async with services.store.transaction() as repo:
-        chats = await repo.chat_counts()
-        subscriptions = await repo.subscription_counts()
-        deliveries = await repo.delivery_counts(today)
-        failures = await repo.failures_since(now - timedelta(days=7))
-        first = today - timedelta(days=CHART_DAYS - 1)
-        sent_by_day = await repo.daily_sent(first)
-        subscribed_since = await repo.first_subscription_dates()
-    private = sum(n for (kind, _), n in chats.items() if kind == "private")
-    groups = sum(n for (kind, _), n in chats.items() if kind != "private")
-    active = sum(n for (_, is_active), n in chats.items() if is_active)
-    catalog = services.library.catalog
-    topics = sorted(
-        ((n, value) for (kind, value), n in subscriptions.items() if kind == TOPIC), reverse=True
-    )
-    topic_lines = [
-        f"• {escape(t.name(language) if (t := catalog.by_slug(slug)) else slug)}: {n}"
-        for n, slug in topics
-    ]
-    keywords = sum(n for (kind, _), n in subscriptions.items() if kind != TOPIC)
-    uptime = now - services.started_at
+    figures = await owner_tools.stats(services, language)
     text = translate(
         language,
         "stats.text",
-        private=private,
-        groups=groups,
-        active=active,
-        inactive=private + groups - active,
-        today=today.isoformat(),
-        deliveries=_count_lines(deliveries),
-        failures=_count_lines(failures),
-        uptime=str(timedelta(seconds=int(uptime.total_seconds()))),
-        version=services.library.content_hash[:12],
-        keywords=keywords,
+        private=figures.private_chats,
+        groups=figures.group_chats,
+        active=figures.active_chats,
+        inactive=figures.inactive_chats,
+        today=figures.today.isoformat(),
+        deliveries=_count_lines(figures.briefings_today),
+        failures=_count_lines(figures.failures),
+        uptime=str(figures.uptime),
+        version=figures.content_version[:12],
+        keywords=figures.keyword_subscriptions,
     )
-    body = Html("\n".join([text, *topic_lines]))
-    await message.reply_text(render.listing(body, []))
-    days = [first + timedelta(days=i) for i in range(CHART_DAYS)]
-    subscribers = [sum(1 for moment in subscribed_since if moment.date() <= day) for day in days]
-    png = await asyncio.to_thread(
-        activity_chart, days, [sent_by_day.get(day, 0) for day in days], subscribers
+    topic_lines = [f"• {escape(topic.name)}: {topic.chats}" for topic in figures.topics]
+    await message.reply_text(render.listing(Html("\n".join([text, *topic_lines])), []))
+    png = await asyncio.to_thread(  # drawing takes a while; the other chats are served meanwhile
+        activity_chart, figures.chart_days, figures.sent_per_day, figures.subscribers_per_day
     )
     await message.reply_photo(png, caption=translate(language, "stats.chart"))
 
 
+def _broadcast_keyboard(
+    context: BotContext, language: str, broadcast_id: int
+) -> InlineKeyboardMarkup:
+    translate = context.services.translate
+
+    def button(key: str, action: str) -> InlineKeyboardButton:
+        data = Callback(Action.BROADCAST, f"{action}:{broadcast_id}").encode()
+        return InlineKeyboardButton(translate.plain(language, key), callback_data=data)
+
+    return InlineKeyboardMarkup(
+        [[button("broadcast.confirm", SEND), button("broadcast.cancel", CANCEL)]]
+    )
+
+
 async def broadcast_command(update: Update, context: BotContext) -> None:
-    if not is_owner(update, context):
-        await unknown_command(update, context)
-        return
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None and message.text is not None
     translate = context.services.translate
     parts = message.text.split(maxsplit=1)  # keep the owner's line breaks, unlike context.args
     text = parts[1].strip() if len(parts) > 1 else ""
     language = context.chat.language
-    async with context.services.store.transaction() as repo:
-        # The preview (header + text) must fit one message too, as Telegram counts it.
-        limit = render.MESSAGE_LIMIT - BROADCAST_PREVIEW_ROOM
-        if not text.strip() or render.telegram_length(escape(text)) > limit:
-            await message.reply_text(translate(language, "broadcast.usage", limit=limit))
-            return
-        row = await repo.create_broadcast(text, user.id, context.services.clock())
-        audience = await repo.active_chat_count()
-    preview = translate(language, "broadcast.preview", count=audience)
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    translate.plain(language, "broadcast.confirm"),
-                    callback_data=render.Callback(BROADCAST, f"send:{row.id}").encode(),
-                ),
-                InlineKeyboardButton(
-                    translate.plain(language, "broadcast.cancel"),
-                    callback_data=render.Callback(BROADCAST, f"cancel:{row.id}").encode(),
-                ),
-            ]
-        ]
+    # The preview (header + text) must fit one message too, as Telegram counts it.
+    limit = render.MESSAGE_LIMIT - BROADCAST_PREVIEW_ROOM
+    fits = render.telegram_length(escape(text)) <= limit
+    draft = await owner_tools.draft_broadcast(context.services, text, user.id) if fits else None
+    if draft is None:
+        await message.reply_text(translate(language, "broadcast.usage", limit=limit))
+        return
+    preview = translate(language, "broadcast.preview", count=draft.audience)
+    await message.reply_text(
+        Html(f"{preview}\n\n{escape(text)}"),
+        reply_markup=_broadcast_keyboard(context, language, draft.id),
     )
-    await message.reply_text(Html(f"{preview}\n\n{escape(text)}"), reply_markup=keyboard)
 
 
 async def broadcast_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    if not is_owner(update, context):
-        await query.answer(
-            context.services.translate.plain("en", "callback.expired"), show_alert=False
-        )
-        return
     services = context.services
     translate = services.translate
-    callback = render.parse_callback(query.data)
-    action, _, raw_id = (callback.argument if callback else "").partition(":")
-    now = services.clock()
-    language = context.chat.language
-    async with services.store.transaction() as repo:
-        broadcast_id = render.small_number(raw_id)
-        row = await repo.broadcast(broadcast_id) if broadcast_id is not None else None
-        if row is None or row.status != "draft" or action not in {"send", "cancel"}:
-            await query.answer(translate.plain(language, "callback.expired"))
-            return
-        if action == "cancel":
-            row.status = "cancelled"
-            queued = 0
-        else:
-            queued = await repo.queue_broadcast(row, now.date(), now)
-    await query.answer()
-    if action == "cancel":
-        await edit_in_place(query, translate(language, "broadcast.cancelled"), None)
+    if not _is_owner(update, context):
+        await query.answer(translate.plain("en", "callback.expired"), show_alert=False)
         return
-    kind = f"broadcast:{row.id}"
-    context.application.create_task(
-        _send_and_report(context, query.message, kind, queued, language),
-        name=f"broadcast-{row.id}",
-    )
+    callback = parse_callback(query.data)
+    action, _, raw_id = (callback.argument if callback else "").partition(":")
+    broadcast_id = small_number(raw_id)
+    language = context.chat.language
+    if broadcast_id is not None and action == CANCEL:
+        if await owner_tools.cancel_broadcast(services, broadcast_id):
+            await query.answer()
+            await edit_in_place(query, translate(language, "broadcast.cancelled"), None)
+            return
+    elif broadcast_id is not None and action == SEND:
+        queued = await owner_tools.confirm_broadcast(services, broadcast_id)
+        if queued is not None:
+            await query.answer()
+            context.application.create_task(
+                _send_and_report(context, query.message, queued, language),
+                name=f"broadcast-{queued.id}",
+            )
+            return
+    # Forged, or no longer a draft (sent or cancelled already): a second tap does nothing.
+    await query.answer(translate.plain(language, "callback.expired"))
 
 
 async def _send_and_report(
-    context: BotContext, message: object, kind: str, total: int, language: str
+    context: BotContext,
+    message: MaybeInaccessibleMessage | None,
+    broadcast: QueuedBroadcast,
+    language: str,
 ) -> None:
     """Send through the push (ledger, rate limits, faults) while one message shows progress."""
     services = context.services
@@ -179,14 +154,17 @@ async def _send_and_report(
     shown = ""
     while True:
         done = sending.done()
-        async with services.store.transaction() as repo:
-            counts = await repo.delivery_counts(services.clock().date(), kind)
-        sent = counts.get(SENT, 0)
-        failed = sum(counts.get(status, 0) for status in (FAILED, GAVE_UP, UNCERTAIN))
-        remaining = counts.get(QUEUED, 0) + counts.get(SENDING, 0)
+        progress = await owner_tools.broadcast_progress(services, broadcast)
         key = "broadcast.done" if done else "broadcast.progress"
-        text = translate(language, key, sent=sent, failed=failed, remaining=remaining, total=total)
-        if text != shown and hasattr(message, "edit_text"):
+        text = translate(
+            language,
+            key,
+            sent=progress.sent,
+            failed=progress.failed,
+            remaining=progress.remaining,
+            total=broadcast.chats,
+        )
+        if text != shown and isinstance(message, Message):
             try:
                 await message.edit_text(text)
                 shown = text
@@ -199,15 +177,12 @@ async def _send_and_report(
 
 
 async def reload_command(update: Update, context: BotContext) -> None:
-    if not is_owner(update, context):
-        await unknown_command(update, context)
-        return
     message = update.effective_message
     assert message is not None
     translate = context.services.translate
     language = context.chat.language
     try:
-        change = await reload_content(context.services)
+        change = await owner_tools.reload_content(context.services)
     except ContentError as exc:
         await message.reply_text(translate(language, "reload.failed", error=str(exc)[:500]))
         return
@@ -223,10 +198,13 @@ async def reload_command(update: Update, context: BotContext) -> None:
     )
 
 
-def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+def build_handlers(owners: filters.BaseFilter) -> list[BaseHandler[Update, BotContext, Any]]:
+    """`owners`: the filter that lets only the owners' messages through (filters.User of
+    OWNER_IDS); everyone else's owner commands are left to the fallbacks."""
+    only_owners = filters.UpdateType.MESSAGES & owners  # what CommandHandler takes by default
     return [
-        CommandHandler("stats", stats_command),
-        CommandHandler("broadcast", broadcast_command),
-        CommandHandler("reload", reload_command),
-        CallbackQueryHandler(broadcast_button, pattern=rf"^{BROADCAST}:"),
+        CommandHandler("stats", stats_command, filters=only_owners),
+        CommandHandler("broadcast", broadcast_command, filters=only_owners),
+        CommandHandler("reload", reload_command, filters=only_owners),
+        CallbackQueryHandler(broadcast_button, pattern=pattern(Action.BROADCAST)),
     ]

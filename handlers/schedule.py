@@ -1,109 +1,106 @@
 """The daily briefing, as a chat steers it: /today, /settings, /settime, /timezone, /pause,
 /resume, and the settings buttons. In groups only admins change settings; in a forum the
-briefing goes to the topic where its settings were last changed."""
+briefing goes to the topic where its settings were last changed (bot/usecases/briefing_settings
+holds that rule and every other; this module parses, renders and replies)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
-from bot.clock import format_time_of_day, next_occurrence, parse_time_of_day, parse_timezone, zone
+from bot.callbacks import Action, Callback, parse_callback, pattern
 from bot.context import BotContext
-from bot.i18n import Html, as_plain
-from bot.replies.answering import echo, edit_in_place
-from bot.scheduler import plan_for
-from bot.store import Repository
-from bot.store.models import ScheduleRow
-from bot.store.repository import TOPIC
+from bot.i18n import Html, Translator, as_plain
+from bot.replies.answering import echo, edit_in_place, thread_of
+from bot.usecases import briefing_settings
+from bot.usecases.briefing_settings import BriefingSettings, Outcome, SettingChange
 
-SETTINGS = "set"  # set:pause | set:resume | set:today
-
-
-def _next_label(schedule: ScheduleRow) -> str:
-    local = schedule.next_due_at.astimezone(zone(schedule.timezone))
-    return local.strftime("%Y-%m-%d %H:%M")
+NEXT_FORMAT = "%Y-%m-%d %H:%M"
+SETTING_COMMANDS = ("settime", "timezone", "pause", "resume")
 
 
-def _reschedule(schedule: ScheduleRow, now: datetime) -> None:
-    at = parse_time_of_day(schedule.briefing_time)
-    assert at is not None
-    schedule.next_due_at = next_occurrence(now, at, schedule.timezone)
+def _next_label(change: SettingChange | BriefingSettings) -> str:
+    return "—" if change.next_local is None else change.next_local.strftime(NEXT_FORMAT)
 
 
-def _thread_of(update: Update) -> int | None:
-    message = update.effective_message
-    if isinstance(message, Message) and message.is_topic_message:
-        return message.message_thread_id
-    return None
+def _change_answer(
+    translate: Translator, language: str, change: SettingChange, argument: str = ""
+) -> Html:
+    """The answer to a settings change; `argument` is what the user typed (quoted back when it
+    names no zone we know)."""
+    values = {"time": change.time, "timezone": change.timezone}
+    match change.outcome:
+        case Outcome.TIME_SET:
+            return translate(language, "settings.time_set", **values, next=_next_label(change))
+        case Outcome.TIME_USAGE:
+            return translate(language, "settings.time_usage", **values)
+        case Outcome.TIMEZONE_SET:
+            return translate(language, "settings.timezone_set", **values, next=_next_label(change))
+        case Outcome.TIMEZONE_USAGE:
+            return translate(language, "settings.timezone_usage", **values)
+        case Outcome.UNKNOWN_ZONE:
+            return translate(language, "settings.timezone_unknown", zone=echo(argument))
+        case Outcome.PAUSED:
+            return translate(language, "settings.paused_now")
+        case Outcome.ALREADY_PAUSED:
+            return translate(language, "settings.already_paused")
+        case Outcome.RESUMED:
+            return translate(language, "settings.resumed", **values, next=_next_label(change))
+        case Outcome.ALREADY_ACTIVE:
+            return translate(language, "settings.already_active", **values)
 
 
-async def _today(repo: Repository, context: BotContext, chat_id: int, language: str) -> Any:
-    schedule = await repo.schedule(chat_id)
-    assert schedule is not None
-    row = await plan_for(repo, context.services, chat_id, schedule, context.services.clock())
-    content = await context.services.content(repo)
-    document = content.document if content else None
+async def _today_reply(
+    context: BotContext, chat_id: int
+) -> tuple[Html, InlineKeyboardMarkup | None]:
+    services = context.services
+    briefing = await briefing_settings.today(services, chat_id)
     return render.briefing_message(
-        context.services.translate,
-        language,
-        document.title if document else "",
-        row.local_date.isoformat(),
-        row.payload.get("picks", []),
-        context.services.index.texts,
+        services.translate,
+        context.chat.language,
+        briefing.title,
+        briefing.day.isoformat(),
+        briefing.picks,
+        services.index.texts,
     )
 
 
 async def today_command(update: Update, context: BotContext) -> None:
     """Today's briefing at once: the same one the push sends (or sent) today."""
-    message, chat = update.effective_message, update.effective_chat
-    assert message is not None and chat is not None
-    language = context.chat.language
-    async with context.services.store.transaction() as repo:
-        text, keyboard = await _today(repo, context, chat.id, language)
+    message, chat_id = update.effective_message, context.chat.id
+    assert message is not None and chat_id is not None
+    text, keyboard = await _today_reply(context, chat_id)
     await message.reply_text(text, reply_markup=keyboard)
 
 
-async def _settings_reply(
-    repo: Repository, context: BotContext, chat_id: int, language: str
+def _settings_reply(
+    translate: Translator, language: str, view: BriefingSettings
 ) -> tuple[Html, InlineKeyboardMarkup]:
-    translate = context.services.translate
-    schedule = await repo.schedule(chat_id)
-    assert schedule is not None
-    names = []
-    for subscription in await repo.subscriptions(chat_id):
-        topic = (
-            context.services.library.catalog.by_slug(subscription.value)
-            if subscription.kind == TOPIC
-            else None
-        )
-        names.append(topic.name(language) if topic else f"“{subscription.label}”")
+    names = [f.name if f.topic else f"“{f.name}”" for f in view.followed]
     separator = translate.plain(language, "general.separator")
     body = translate(
         language,
         "settings.body",
-        time=schedule.briefing_time,
-        timezone=schedule.timezone,
-        state=translate.plain(
-            language, "settings.paused" if schedule.paused else "settings.active"
-        ),
+        time=view.time,
+        timezone=view.timezone,
+        state=translate.plain(language, "settings.paused" if view.paused else "settings.active"),
         topics=separator.join(names) or translate.plain(language, "settings.no_topics"),
-        next="—" if schedule.paused else _next_label(schedule),
+        next=_next_label(view),
     )
-    toggle = "resume" if schedule.paused else "pause"
+    toggle = "resume" if view.paused else "pause"
     keyboard = InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     translate.plain(language, f"button.{toggle}"),
-                    callback_data=render.Callback(SETTINGS, toggle).encode(),
+                    callback_data=Callback(Action.SETTINGS, toggle).encode(),
                 ),
                 InlineKeyboardButton(
                     translate.plain(language, "button.today"),
-                    callback_data=render.Callback(SETTINGS, "today").encode(),
+                    callback_data=Callback(Action.SETTINGS, "today").encode(),
                 ),
             ]
         ]
@@ -112,76 +109,39 @@ async def _settings_reply(
 
 
 async def settings_command(update: Update, context: BotContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    assert message is not None and chat is not None
-    language = context.chat.language
-    async with context.services.store.transaction() as repo:
-        text, keyboard = await _settings_reply(repo, context, chat.id, language)
+    message, chat_id = update.effective_message, context.chat.id
+    assert message is not None and chat_id is not None
+    services, language = context.services, context.chat.language
+    view = await briefing_settings.settings_view(services, chat_id, language)
+    text, keyboard = _settings_reply(services.translate, language, view)
     await message.reply_text(text, reply_markup=keyboard)
 
 
-async def change_setting(
-    update: Update, context: BotContext, language: str, command: str, argument: str
-) -> Html:
-    """Apply one settings change (after the admin check); the answer to show."""
-    chat = update.effective_chat
-    assert chat is not None
-    translate = context.services.translate
-    now = context.services.clock()
-    async with context.services.store.transaction() as repo:
-        schedule = await repo.schedule(chat.id)
-        assert schedule is not None
-        if chat.type != "private":
-            schedule.thread_id = _thread_of(update)
-        current = {"time": schedule.briefing_time, "timezone": schedule.timezone}
-        if command == "settime":
-            at = parse_time_of_day(argument) if argument else None
-            if at is None:
-                return translate(language, "settings.time_usage", **current)
-            schedule.briefing_time = format_time_of_day(at)
-            _reschedule(schedule, now)
-            return translate(
-                language, "settings.time_set", time=schedule.briefing_time,
-                timezone=schedule.timezone, next=_next_label(schedule),
-            )  # fmt: skip
-        if command == "timezone":
-            if not argument:
-                return translate(language, "settings.timezone_usage", **current)
-            name = parse_timezone(argument)
-            if name is None:
-                return translate(language, "settings.timezone_unknown", zone=echo(argument))
-            schedule.timezone = name
-            _reschedule(schedule, now)
-            return translate(
-                language, "settings.timezone_set", time=schedule.briefing_time,
-                timezone=schedule.timezone, next=_next_label(schedule),
-            )  # fmt: skip
-        if command == "pause":
-            if schedule.paused:
-                return translate(language, "settings.already_paused")
-            schedule.paused = True
-            return translate(language, "settings.paused_now")
-        # resume
-        if not schedule.paused:
-            return translate(language, "settings.already_active", **current)
-        schedule.paused = False
-        _reschedule(schedule, now)
-        return translate(
-            language, "settings.resumed", time=schedule.briefing_time,
-            timezone=schedule.timezone, next=_next_label(schedule),
-        )  # fmt: skip
+async def _apply(
+    context: BotContext, chat_id: int, command: str, argument: str, thread_id: int | None
+) -> SettingChange:
+    """One settings change, after the admin check. `thread_id`: the forum topic it came from."""
+    services = context.services
+    if command == "settime":
+        return await briefing_settings.set_time(services, chat_id, argument, thread_id)
+    if command == "timezone":
+        return await briefing_settings.set_timezone(services, chat_id, argument, thread_id)
+    if command == "pause":
+        return await briefing_settings.pause(services, chat_id, thread_id)
+    return await briefing_settings.resume(services, chat_id, thread_id)
 
 
 def _setting_command(command: str) -> Any:
     async def handle(update: Update, context: BotContext) -> None:
-        message = update.effective_message
-        assert message is not None
-        language = context.chat.language
+        message, chat_id = update.effective_message, context.chat.id
+        assert message is not None and chat_id is not None
+        translate, language = context.services.translate, context.chat.language
         if not await context.may_change_settings():
-            await message.reply_text(context.services.translate(language, "subscribe.not_admin"))
+            await message.reply_text(translate(language, "subscribe.not_admin"))
             return
         argument = " ".join(context.args or []).strip()
-        await message.reply_text(await change_setting(update, context, language, command, argument))
+        change = await _apply(context, chat_id, command, argument, thread_of(message))
+        await message.reply_text(_change_answer(translate, language, change, argument))
 
     handle.__name__ = f"{command}_command"
     handle.__doc__ = f"/{command}: change the chat's briefing settings (admins only in groups)."
@@ -189,31 +149,32 @@ def _setting_command(command: str) -> Any:
 
 
 async def settings_button(update: Update, context: BotContext) -> None:
-    query, chat = update.callback_query, update.effective_chat
+    """The buttons under /settings: today's briefing (for everyone, as a new message in the
+    same topic), or pause / resume (admins only), answered with a notice and the settings
+    message edited to show the change."""
+    query, chat_id = update.callback_query, context.chat.id
     assert query is not None
-    translate = context.services.translate
-    callback = render.parse_callback(query.data)
+    translate, language = context.services.translate, context.chat.language
+    callback = parse_callback(query.data)
     action = callback.argument if callback else ""
-    language = context.chat.language
-    async with context.services.store.transaction() as repo:
-        if chat is None or action not in {"pause", "resume", "today"}:
-            await query.answer(translate.plain(language, "callback.expired"))
-            return
-        if action == "today":
-            text, keyboard = await _today(repo, context, chat.id, language)
+    if chat_id is None or action not in {"pause", "resume", "today"}:
+        await query.answer(translate.plain(language, "callback.expired"))
+        return
+    thread_id = thread_of(query.message)
     if action == "today":
+        text, keyboard = await _today_reply(context, chat_id)
         await query.answer()
         await context.bot.send_message(
-            chat.id, text, reply_markup=keyboard, message_thread_id=_thread_of(update)
+            chat_id, text, reply_markup=keyboard, message_thread_id=thread_id
         )
         return
     if not await context.may_change_settings():
         await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
         return
-    notice = await change_setting(update, context, language, action, "")
-    async with context.services.store.transaction() as repo:
-        text, keyboard = await _settings_reply(repo, context, chat.id, language)
-    await query.answer(as_plain(notice)[:190])
+    change = await _apply(context, chat_id, action, "", thread_id)
+    view = await briefing_settings.settings_view(context.services, chat_id, language)
+    text, keyboard = _settings_reply(translate, language, view)
+    await query.answer(as_plain(_change_answer(translate, language, change))[:190])
     await edit_in_place(query, text, keyboard)
 
 
@@ -221,9 +182,6 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         CommandHandler("today", today_command),
         CommandHandler("settings", settings_command),
-        *(
-            CommandHandler(command, _setting_command(command))
-            for command in ("settime", "timezone", "pause", "resume")
-        ),
-        CallbackQueryHandler(settings_button, pattern=rf"^{SETTINGS}:"),
+        *(CommandHandler(command, _setting_command(command)) for command in SETTING_COMMANDS),
+        CallbackQueryHandler(settings_button, pattern=pattern(Action.SETTINGS)),
     ]

@@ -1,8 +1,10 @@
-"""Finding passages: /search TEXT (best first, ten a page) and inline mode (`@bot 海牙` in any
+"""Finding passages: /topic NAME (every passage on a topic or keyword, in document order),
+/search TEXT (best first), ten a page, and inline mode (`@bot 海牙` in any
 chat offers passages to share)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
@@ -13,116 +15,194 @@ from telegram import (
 )
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, InlineQueryHandler
 
-from bot import lookup, render
+from bot import render
+from bot.callbacks import Action, parse_callback, pattern, small_number, split_page_argument
 from bot.context import BotContext
 from bot.i18n import Html, escape, language_for
 from bot.replies.answering import echo, edit_in_place
-from bot.store import Repository
-from handlers.topics import answer_listing, saved_query_keyboard
+from bot.replies.reading import Reply
+from bot.replies.suggestions import joined
+from bot.services import Services
+from bot.usecases import reading
+from bot.usecases.reading import FirstPage, Listing, NothingFound, QueryTooLong
 
-INLINE_RESULTS = 50  # Telegram's maximum per answer
 INLINE_CACHE_SECONDS = 300
+NO_CONTENT_CACHE_SECONDS = 5  # content may be imported any moment: ask again soon
 
-Reply = tuple[Html, InlineKeyboardMarkup | None]
+FirstPageOf = Callable[[Services, str], Awaitable[FirstPage]]
+PageRenderer = Callable[[BotContext, Listing], Reply]
 
 
-async def search_page(
-    repo: Repository, context: BotContext, language: str, query: str, page: int
-) -> Reply | None:
-    translate = context.services.translate
-    found = await lookup.search(
-        repo,
-        context.services.library.catalog,
-        query,
-        (page - 1) * render.PAGE_SIZE,
-        render.PAGE_SIZE,
-    )
-    pages = render.page_count(found.total)
-    if found.total == 0 or page > pages:  # nothing, or a stale page button
-        return None
-    lines = render.passage_lines(
-        translate,
-        language,
+def _passage_lines(context: BotContext, listing: Listing) -> list[str]:
+    return render.passage_lines(
+        context.services.translate,
+        context.chat.language,
         context.bot.username,
-        ((p.section_number, p.text) for p in found.passages),
+        ((p.section_number, p.text) for p in listing.passages),
     )
+
+
+def _keyboard(context: BotContext, action: Action, listing: Listing) -> InlineKeyboardMarkup | None:
+    """‹ › under a listing of more than one page."""
+    if listing.key is None:
+        return None
+    translate, language = context.services.translate, context.chat.language
+    return render.page_keyboard(
+        translate, language, action, listing.key, listing.page, listing.pages
+    )
+
+
+def topic_page(context: BotContext, listing: Listing) -> Reply:
+    """A page of /topic: by topic (its name in the header), or by keyword (quoted)."""
+    translate, language = context.services.translate, context.chat.language
+    counts = {"total": listing.total, "page": listing.page, "pages": listing.pages}
+    if listing.topic is not None:
+        header = translate(language, "topic.header", name=listing.topic.name(language), **counts)
+        action = Action.TOPIC_PAGE
+    else:
+        header = translate(language, "topic.keyword_header", query=echo(listing.query), **counts)
+        action = Action.KEYWORD_PAGE
+    keyboard = _keyboard(context, action, listing)
+    return render.listing(header, _passage_lines(context, listing)), keyboard
+
+
+def search_page(context: BotContext, listing: Listing) -> Reply:
+    """A page of /search; when the text was found as a topic's name, the header says which."""
+    translate, language = context.services.translate, context.chat.language
     header = translate(
-        language, "search.header", query=echo(query), total=found.total, page=page, pages=pages
+        language,
+        "search.header",
+        query=echo(listing.query),
+        total=listing.total,
+        page=listing.page,
+        pages=listing.pages,
     )
-    if found.topic is not None:  # an English alias such as "Hague": say which topic it found
-        topic_note = translate(language, "search.topic_note", name=found.topic.name(language))
+    if listing.topic is not None:  # an English alias such as "Hague": say which topic it found
+        topic_note = translate(language, "search.topic_note", name=listing.topic.name(language))
         header = Html(f"{header}\n{topic_note}")
-    keyboard = await saved_query_keyboard(
-        repo, context, language, render.SEARCH_PAGE, query, page, pages
-    )
-    return render.listing(header, lines), keyboard
+    keyboard = _keyboard(context, Action.SEARCH_PAGE, listing)
+    return render.listing(header, _passage_lines(context, listing)), keyboard
+
+
+def nothing_found(context: BotContext, query: str, found: NothingFound) -> Html:
+    """Neither a topic nor in the text: say so, and name the nearest topics."""
+    translate, language = context.services.translate, context.chat.language
+    text = translate(language, "topic.nothing", query=echo(query))
+    near = joined(topic.name(language) for topic in found.near)
+    if near:
+        text = Html(f"{text}\n{translate(language, 'topic.suggest', names=near)}")
+    return text
+
+
+async def _answer_listing(
+    update: Update,
+    context: BotContext,
+    usage_key: str,
+    first_page: FirstPageOf,
+    render_page: PageRenderer,
+) -> None:
+    """/topic and /search: usage for no text, a short answer for too much, the first page, or
+    "nothing found" with the nearest topics."""
+    message = update.effective_message
+    assert message is not None
+    translate, language = context.services.translate, context.chat.language
+    query = " ".join(context.args or []).strip()
+    reply: Reply
+    if not query:
+        reply = (translate(language, usage_key), None)
+    else:
+        found = await first_page(context.services, query)
+        if isinstance(found, QueryTooLong):
+            reply = (translate(language, "topic.too_long", limit=found.limit), None)
+        elif isinstance(found, NothingFound):
+            reply = (nothing_found(context, query, found), None)
+        else:
+            reply = render_page(context, found)
+    await message.reply_text(reply[0], reply_markup=reply[1])
+
+
+async def topic_command(update: Update, context: BotContext) -> None:
+    await _answer_listing(update, context, "topic.usage", reading.topic_listing, topic_page)
 
 
 async def search_command(update: Update, context: BotContext) -> None:
-    await answer_listing(update, context, "search.usage", search_page)
+    await _answer_listing(update, context, "search.usage", reading.search_listing, search_page)
+
+
+def _page_of(data: str | None) -> tuple[str, str, int] | None:
+    """(action, key, page) of a page button; None for anything malformed."""
+    callback = parse_callback(data)
+    parsed = split_page_argument(callback) if callback else None
+    if callback is None or parsed is None:
+        return None
+    return callback.action, parsed[0], parsed[1]
+
+
+async def topic_page_button(update: Update, context: BotContext) -> None:
+    """‹ › of a /topic listing: by topic slug, or by the saved id of a keyword."""
+    query = update.callback_query
+    assert query is not None
+    button = _page_of(query.data)
+    listing: Listing | None = None
+    if button is not None:
+        action, key, page = button
+        if action == Action.TOPIC_PAGE:
+            listing = await reading.topic_page(context.services, key, page)
+        elif (query_id := small_number(key)) is not None:
+            listing = await reading.keyword_page(context.services, query_id, page)
+    if listing is None:
+        text = context.services.translate.plain(context.chat.language, "callback.expired")
+        await query.answer(text)
+        return
+    await query.answer()
+    await edit_in_place(query, *topic_page(context, listing))
 
 
 async def search_page_button(update: Update, context: BotContext) -> None:
-    """A page button of /search (or of /topic with a keyword): the query is looked up by id."""
+    """A page button of /search: the query is looked up by its saved id."""
     query = update.callback_query
     assert query is not None
-    translate = context.services.translate
-    callback = render.parse_callback(query.data)
-    parsed = render.split_page_argument(callback) if callback else None
-    language = context.chat.language
-    async with context.services.store.transaction() as repo:
-        reply = None
-        query_id = render.small_number(parsed[0]) if parsed else None
-        if parsed is not None and query_id is not None and parsed[1] >= 1:
-            text = await repo.saved_query(query_id)
-            if text is not None:
-                reply = await search_page(repo, context, language, text, parsed[1])
-    if reply is None:
-        await query.answer(translate.plain(language, "search.expired"))
+    button = _page_of(query.data)
+    query_id = small_number(button[1]) if button else None
+    listing: Listing | None = None
+    if button is not None and query_id is not None:
+        listing = await reading.search_page(context.services, query_id, button[2])
+    if listing is None:
+        text = context.services.translate.plain(context.chat.language, "search.expired")
+        await query.answer(text)
         return
     await query.answer()
-    await edit_in_place(query, *reply)
+    await edit_in_place(query, *search_page(context, listing))
 
 
 async def inline_query(update: Update, context: BotContext) -> None:
-    """Passages for what is typed after @bot, each shareable with its section reference."""
+    """Passages for what is typed after @bot, each shareable with its section reference; while
+    nothing is typed, the sections' headings and summaries."""
     inline = update.inline_query
     assert inline is not None
     translate = context.services.translate
     language = language_for(inline.from_user.language_code)
-    query = inline.query.strip()[: lookup.MAX_QUERY_LENGTH]
-    async with context.services.store.transaction() as repo:
-        content = await context.services.content(repo)
-        document = content.document if content else None
-        if document is None:
-            await inline.answer([], cache_time=5)
-            return
-        if query:
-            found = await lookup.search(
-                repo, context.services.library.catalog, query, 0, INLINE_RESULTS
-            )
-            items = [(p.id, p.section_number, p.text) for p in found.passages]
-        else:  # nothing typed yet: offer the sections' headings and summaries
-            items = []
-            for section in content.sections if content else ():
-                points = section.summary_en if language == "en" else section.summary_zh
-                items.append(
-                    (
-                        -section.number - 1,
-                        section.number,
-                        render.section_title(section) + "\n" + "\n".join(f"• {p}" for p in points),
-                    )
-                )
+    offer = await reading.inline_offer(context.services, inline.query)
+    if offer is None:
+        await inline.answer([], cache_time=NO_CONTENT_CACHE_SECONDS)
+        return
+    items = [(f"p{p.id}", p.section_number, p.text) for p in offer.passages]
+    for section in offer.sections:
+        points = section.summary_en if language == "en" else section.summary_zh
+        summary = "\n".join(f"• {point}" for point in points)
+        items.append(
+            (f"s{section.number}", section.number, f"{render.section_title(section)}\n{summary}")
+        )
     results = []
-    for key, number, text in items[:INLINE_RESULTS]:
+    for result_id, number, text in items:
         reference = render.section_reference(translate, language, number)
         source = translate(
-            language, "inline.shared_from", title=document.title, reference=reference
+            language, "inline.shared_from", title=offer.document_title, reference=reference
         )
         first_line = text.split("\n", 1)[0]
         results.append(
             InlineQueryResultArticle(
-                id=f"p{key}" if key > 0 else f"s{-key - 1}",
+                id=result_id,
                 title=f"{reference} {first_line[:60]}",
                 description=text[:200],
                 input_message_content=InputTextMessageContent(f"{escape(text)}\n\n{source}"),
@@ -134,7 +214,11 @@ async def inline_query(update: Update, context: BotContext) -> None:
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
+        CommandHandler("topic", topic_command),
+        CallbackQueryHandler(
+            topic_page_button, pattern=pattern(Action.TOPIC_PAGE, Action.KEYWORD_PAGE)
+        ),
         CommandHandler("search", search_command),
-        CallbackQueryHandler(search_page_button, pattern=rf"^{render.SEARCH_PAGE}:"),
+        CallbackQueryHandler(search_page_button, pattern=pattern(Action.SEARCH_PAGE)),
         InlineQueryHandler(inline_query),
     ]

@@ -1,102 +1,96 @@
 """What a chat follows: /subscribe NAME…, /unsubscribe NAME | all, /mysubs, and the confirmation
-button behind a `topic_<slug>` deep link. In groups only admins change subscriptions."""
+button behind a `topic_<slug>` deep link. In groups only admins change subscriptions; anyone may
+look. The rules (names, keywords, the limit) are bot/usecases/subscriptions.py's; here they are
+turned into the lines the chat reads."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import lookup, render
+from bot import render
+from bot.callbacks import Action, parse_callback, pattern
 from bot.context import BotContext
-from bot.i18n import Html, language_for
+from bot.i18n import Html
 from bot.replies.answering import echo, edit_in_place
-from bot.store import Repository
-from bot.store.repository import KEYWORD, TOPIC
-from content.catalog import Topic, fold
-
-ALL = {"all", "全部", "所有"}
-
-
-def suggestions(context: BotContext, language: str, query: str) -> str:
-    """The nearest catalogue topics, as names to type (names may contain 、 or commas)."""
-    near = context.services.library.catalog.suggest(query)
-    return " / ".join(topic.name(language) for topic in near)
+from bot.replies.catalogue import unknown_topic
+from bot.replies.suggestions import joined
+from bot.usecases import subscriptions
+from bot.usecases.subscriptions import Added, Kind, Removal, Subscribed
 
 
-def _unknown(context: BotContext, language: str, name: str) -> Html:
+def _subscribed_line(context: BotContext, language: str, result: Subscribed) -> Html:
+    """The line that reports one name of /subscribe (or the deep link's button)."""
     translate = context.services.translate
-    line = translate(language, "subscribe.unknown", query=echo(name))
-    near = suggestions(context, language, name)
-    return Html(f"{line} {translate(language, 'topic.suggest', names=near)}") if near else line
-
-
-async def _add_one(
-    repo: Repository,
-    context: BotContext,
-    chat_id: int,
-    language: str,
-    name: str,
-    followed: set[tuple[str, str]],
-) -> str:
-    """Subscribe the chat to one name (topic or keyword); the line that reports it. `followed`
-    is what the chat follows, kept up to date."""
-    translate = context.services.translate
-    topic = context.services.library.catalog.resolve(name)
-    hits = 0
-    if topic is not None:
-        key, label, stored_label = (TOPIC, topic.slug), topic.name(language), topic.zh
-    else:
-        if len(name.strip()) > lookup.MAX_KEYWORD_LENGTH:
+    match result.outcome:
+        case Added.ADDED_TOPIC:
+            return translate(language, "subscribe.added_topic", name=result.display)
+        case Added.ADDED_KEYWORD:
             return translate(
-                language, "subscribe.too_long", query=echo(name), limit=lookup.MAX_KEYWORD_LENGTH
+                language, "subscribe.added_keyword", keyword=result.display, count=result.count
             )
-        hits = await repo.count_containing(name) if lookup.is_keyword_shaped(name) else 0
-        if hits == 0:
-            return _unknown(context, language, name)
-        key, label, stored_label = (KEYWORD, fold(name)), f"“{name.strip()}”", name.strip()
-    if key in followed:
-        return translate(language, "subscribe.already", name=label)
-    if len(followed) >= lookup.MAX_SUBSCRIPTIONS:
-        shown = topic.name(language) if topic is not None else name.strip()
-        return translate(
-            language, "subscribe.limit", limit=lookup.MAX_SUBSCRIPTIONS, query=echo(shown)
-        )
-    await repo.subscribe(chat_id, key[0], key[1], stored_label, context.services.clock())
-    followed.add(key)
-    if topic is not None:
-        return translate(language, "subscribe.added_topic", name=label)
-    return translate(language, "subscribe.added_keyword", keyword=name.strip(), count=hits)
+        case Added.ALREADY:
+            return translate(
+                language, "subscribe.already", name=_shown(result.kind, result.display)
+            )
+        case Added.LIMIT:
+            return translate(
+                language,
+                "subscribe.limit",
+                limit=subscriptions.MAX_SUBSCRIPTIONS,
+                query=echo(result.display),
+            )
+        case Added.TOO_LONG:
+            return translate(
+                language,
+                "subscribe.too_long",
+                query=echo(result.name),
+                limit=subscriptions.MAX_KEYWORD_LENGTH,
+            )
+        case Added.UNKNOWN:
+            line = translate(language, "subscribe.unknown", query=echo(result.name))
+            if not result.suggestions:
+                return line
+            near = translate(language, "topic.suggest", names=joined(result.suggestions))
+            return Html(f"{line} {near}")
+        case _:
+            assert_never(result.outcome)
 
 
-async def _followed(repo: Repository, chat_id: int) -> set[tuple[str, str]]:
-    return {(s.kind, s.value) for s in await repo.subscriptions(chat_id)}
+def _shown(kind: Kind | None, display: str) -> str:
+    """A topic by its name; a keyword in quotes, as the reader typed it."""
+    return display if kind is Kind.TOPIC else f"“{display}”"
+
+
+def _removal_line(context: BotContext, language: str, removal: Removal) -> Html:
+    translate = context.services.translate
+    if removal.removed is None:
+        return translate(language, "unsubscribe.not_subscribed", query=echo(removal.name))
+    return translate(language, "unsubscribe.removed", name=_shown(removal.removed, removal.display))
 
 
 async def subscribe_command(update: Update, context: BotContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    assert message is not None and chat is not None
-    translate = context.services.translate
-    names = lookup.split_names(" ".join(context.args or []), context.services.library.catalog)
-    language = context.chat.language
-    if not names:
+    message = update.effective_message
+    chat_id, language = context.chat.id, context.chat.language
+    assert message is not None and chat_id is not None
+    services = context.services
+    translate = services.translate
+    names = subscriptions.names_in(services, " ".join(context.args or []))
+    if not names:  # usage costs no question to Telegram about the user's standing
         await message.reply_text(translate(language, "subscribe.usage"))
         return
     if not await context.may_change_settings():
         await message.reply_text(translate(language, "subscribe.not_admin"))
         return
-    taken, skipped = names[: lookup.MAX_NAMES_PER_COMMAND], names[lookup.MAX_NAMES_PER_COMMAND :]
-    lines: list[str] = []
-    async with context.services.store.transaction() as repo:
-        followed = await _followed(repo, chat.id)
-        for name in taken:
-            lines.append(await _add_one(repo, context, chat.id, language, name, followed))
-    if skipped:
+    outcome = await subscriptions.subscribe(services, chat_id, language, names)
+    lines: list[str] = [_subscribed_line(context, language, r) for r in outcome.results]
+    if outcome.skipped:
         lines.append(
             translate(
-                language, "subscribe.too_many", limit=lookup.MAX_NAMES_PER_COMMAND,
-                names=echo(" ".join(skipped)),
+                language, "subscribe.too_many", limit=subscriptions.MAX_NAMES_PER_COMMAND,
+                names=echo(" ".join(outcome.skipped)),
             )
         )  # fmt: skip
     lines.append(translate(language, "subscribe.footer"))
@@ -104,112 +98,77 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
 
 
 async def unsubscribe_command(update: Update, context: BotContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    assert message is not None and chat is not None
+    message = update.effective_message
+    chat_id, language = context.chat.id, context.chat.language
+    assert message is not None and chat_id is not None
     translate = context.services.translate
-    catalog = context.services.library.catalog
     text = " ".join(context.args or []).strip()
-    language = context.chat.language
     if not text:
         await message.reply_text(translate(language, "unsubscribe.usage"))
         return
     if not await context.may_change_settings():
         await message.reply_text(translate(language, "subscribe.not_admin"))
         return
-    lines: list[str] = []
-    async with context.services.store.transaction() as repo:
-        if fold(text) in ALL:
-            removed = await repo.unsubscribe_all(chat.id)
-            key = "unsubscribe.removed_all" if removed else "mysubs.empty"
-            lines.append(translate(language, key, count=removed))
-        else:
-            # The whole text first (a keyword typed with blanks), then name by name.
-            whole = catalog.resolve(text) is None and await repo.unsubscribe(
-                chat.id, KEYWORD, fold(text)
-            )
-            if whole:
-                lines.append(translate(language, "unsubscribe.removed", name=f"“{text}”"))
-            names = [] if whole else lookup.split_names(text, catalog)
-            for name in names[: lookup.MAX_NAMES_PER_COMMAND]:
-                topic = catalog.resolve(name)
-                if topic is not None and await repo.unsubscribe(chat.id, TOPIC, topic.slug):
-                    lines.append(
-                        translate(language, "unsubscribe.removed", name=topic.name(language))
-                    )
-                elif await repo.unsubscribe(chat.id, KEYWORD, fold(name)):
-                    lines.append(translate(language, "unsubscribe.removed", name=f"“{name}”"))
-                else:
-                    lines.append(
-                        translate(language, "unsubscribe.not_subscribed", query=echo(name))
-                    )
+    outcome = await subscriptions.unsubscribe(context.services, chat_id, language, text)
+    lines: list[str]
+    if outcome.everything is not None:
+        key = "unsubscribe.removed_all" if outcome.everything else "mysubs.empty"
+        lines = [translate(language, key, count=outcome.everything)]
+    else:
+        lines = [_removal_line(context, language, r) for r in outcome.removals]
+    if not lines:  # only separators (`/unsubscribe ，`): no name to look for
+        await message.reply_text(translate(language, "unsubscribe.usage"))
+        return
     await message.reply_text(render.listing(lines[0], lines[1:], separator="\n"))
 
 
 async def mysubs_command(update: Update, context: BotContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    assert message is not None and chat is not None
+    message = update.effective_message
+    chat_id, language = context.chat.id, context.chat.language
+    assert message is not None and chat_id is not None
     translate = context.services.translate
-    catalog = context.services.library.catalog
-    language = context.chat.language
-    async with context.services.store.transaction() as repo:
-        subscriptions = await repo.subscriptions(chat.id)
-        counts = {row.slug: count for row, count in await repo.topic_counts()}
-        lines = []
-        for subscription in subscriptions:
-            if subscription.kind == TOPIC:
-                topic = catalog.by_slug(subscription.value)
-                name = topic.name(language) if topic else subscription.label
-                count = counts.get(subscription.value, 0)
-                lines.append(translate(language, "mysubs.topic_line", name=name, count=count))
-            else:
-                count = await repo.count_containing(subscription.value)
-                lines.append(
-                    translate(
-                        language, "mysubs.keyword_line", keyword=subscription.label, count=count
-                    )
-                )
-    if not lines:
+    followed = await subscriptions.followed(context.services, chat_id, language)
+    if not followed:
         await message.reply_text(translate(language, "mysubs.empty"))
         return
-    header = translate(language, "mysubs.header", count=len(lines), limit=lookup.MAX_SUBSCRIPTIONS)
+    header = translate(
+        language, "mysubs.header", count=len(followed), limit=subscriptions.MAX_SUBSCRIPTIONS
+    )
+    lines = [
+        translate(language, "mysubs.topic_line", name=item.name, count=item.count)
+        if item.kind is Kind.TOPIC
+        else translate(language, "mysubs.keyword_line", keyword=item.name, count=item.count)
+        for item in followed
+    ]
     await message.reply_text(Html("\n".join([header, *lines])))
 
 
-async def confirmation(
-    repo: Repository, context: BotContext, language: str, topic: Topic
-) -> tuple[Html, InlineKeyboardMarkup]:
-    """What `/start topic_<slug>` answers: a question and a button; nothing changes before."""
-    translate = context.services.translate
-    _, total = await repo.passages_on_topic(topic.slug, limit=0)
-    text = translate(language, "subscribe.confirm", name=topic.name(language), count=total)
-    button = InlineKeyboardButton(
-        translate.plain(language, "button.subscribe_topic", name=topic.name(language)),
-        callback_data=render.Callback(render.CONFIRM_TOPIC, topic.slug).encode(),
-    )
-    return text, InlineKeyboardMarkup([[button]])
-
-
 async def confirm_button(update: Update, context: BotContext) -> None:
-    query, chat = update.callback_query, update.effective_chat
+    """The button under a deep link's question: subscribe, and say so in place of the question."""
+    query = update.callback_query
     assert query is not None
-    translate = context.services.translate
-    callback = render.parse_callback(query.data)
-    topic = context.services.library.catalog.by_slug(callback.argument) if callback else None
-    user = update.effective_user
-    language = language_for(user.language_code if user else None)
-    if chat is None or topic is None:
-        await query.answer(translate.plain(language, "topics.unknown"))
+    services = context.services
+    callback = parse_callback(query.data)
+    slug = callback.argument if callback else ""
+    chat_id = context.chat.id
+    # A forged or stale button is answered before asking Telegram who the user is.
+    if chat_id is None or not subscriptions.is_topic(services, slug):
+        await query.answer(unknown_topic(update, context))
         return
     language = context.chat.language
     if not await context.may_change_settings():
-        await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
-        return
-    async with context.services.store.transaction() as repo:
-        line = await _add_one(
-            repo, context, chat.id, language, topic.slug, await _followed(repo, chat.id)
+        await query.answer(
+            services.translate.plain(language, "subscribe.not_admin"), show_alert=True
         )
+        return
+    result = await subscriptions.confirm_topic(services, chat_id, language, slug)
+    if result is None:  # /reload dropped the topic meanwhile
+        await query.answer(unknown_topic(update, context))
+        return
+    line = _subscribed_line(context, language, result)
+    footer = services.translate(language, "subscribe.footer")
     await query.answer()
-    await edit_in_place(query, Html(f"{line}\n{translate(language, 'subscribe.footer')}"), None)
+    await edit_in_place(query, Html(f"{line}\n{footer}"), None)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
@@ -217,5 +176,5 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         CommandHandler("subscribe", subscribe_command),
         CommandHandler("unsubscribe", unsubscribe_command),
         CommandHandler("mysubs", mysubs_command),
-        CallbackQueryHandler(confirm_button, pattern=rf"^{render.CONFIRM_TOPIC}:"),
+        CallbackQueryHandler(confirm_button, pattern=pattern(Action.CONFIRM_TOPIC)),
     ]

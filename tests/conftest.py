@@ -1,5 +1,6 @@
-"""Fixtures: a Bot API stand-in on 127.0.0.1, settings with a throwaway database, and the real
-Application polling the stand-in.
+"""Fixtures: a Bot API stand-in, settings with a throwaway database, and the real Application
+talking to the stand-in: in memory (the fast tier), or over HTTP on 127.0.0.1 in the modules that
+set `WIRE = True`.
 
 The database is a fresh SQLite file; modules that declare `BACKENDS = ("sqlite", "postgresql")`
 run against PostgreSQL too, when TEST_POSTGRES_URL names a server where the role may create
@@ -7,7 +8,9 @@ databases (.ci/run starts one), and skip that half loudly when it does not."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +21,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+from bot.store import Store
+from bot.store.content_import import sync_content
 from content.library import Library, load_library
 from entry.standin import TelegramStandIn
 from tests.support.driver import BotDriver, driven_bot
@@ -69,14 +74,50 @@ async def fresh_postgres_database(server_url: str) -> AsyncIterator[str]:
         await admin.close()
 
 
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated and holding the shipped content, made once per run: every bot test
+    starts from a copy, so its start-up finds the schema current and the content imported (one
+    query each) instead of importing the work plan again."""
+    path = tmp_path_factory.mktemp("seed") / "seeded.sqlite3"
+
+    async def seed() -> None:
+        store = Store(f"sqlite+aiosqlite:///{path}")
+        try:
+            await store.migrate()
+            await sync_content(store, load_library())
+        finally:
+            await store.close()
+
+    asyncio.run(seed())
+    return path
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def bot_database_url(backend: str, database_url: str, seeded_sqlite: Path, tmp_path: Path) -> str:
+    """The bot's database: on SQLite a fresh copy of the seeded file, elsewhere the empty one."""
+    if backend != "sqlite":
+        return database_url
+    copy = tmp_path / "bot-seeded.sqlite3"
+    shutil.copyfile(seeded_sqlite, copy)
+    return f"sqlite+aiosqlite:///{copy}"
+
+
+@pytest.fixture
+def settings(bot_database_url: str) -> Settings:
     return Settings(
         bot_token=TEST_TOKEN,
-        database_url=database_url,
+        database_url=bot_database_url,
         rate_limit=False,
         owner_ids=frozenset({42}),
     )
+
+
+@pytest.fixture
+def wire(request: pytest.FixtureRequest) -> bool:
+    """Whether the bot talks to the stand-in over HTTP (and long-polls it) or in memory. Test
+    modules about what only the wire shows set `WIRE = True`; the rest run in memory."""
+    return bool(getattr(request.module, "WIRE", False))
 
 
 @pytest.fixture
@@ -88,8 +129,8 @@ async def api() -> AsyncIterator[TelegramStandIn]:
 
 
 @pytest.fixture
-async def bot(settings: Settings, api: TelegramStandIn) -> AsyncIterator[BotDriver]:
-    async with driven_bot(settings, api) as driver:
+async def bot(settings: Settings, api: TelegramStandIn, wire: bool) -> AsyncIterator[BotDriver]:
+    async with driven_bot(settings, api, wire=wire) as driver:
         yield driver
 
 

@@ -340,7 +340,9 @@ async def test_a_read_timeout_is_uncertain_a_connect_timeout_is_retried(
         from bot.scheduler import plan_for
         from bot.store.repository import QUEUED
 
-        row = await plan_for(repo, services, PRIVATE, schedule, clock.now)
+        planned = await plan_for(repo, services, PRIVATE, schedule.timezone, clock.now)
+        row = await repo.delivery(PRIVATE, planned.local_date)
+        assert row is not None
         row.status = QUEUED
         delivery_id = row.id
     fake = TimingOutBot(cause)

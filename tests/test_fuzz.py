@@ -23,7 +23,7 @@ Starting the Application per example is slow, so one Application serves a whole 
 only draws the updates (deterministically: derandomize), then they are fed one by one, each
 awaited until handled. Shrinking is lost that way; a failure names the update's number and its
 exact payload instead. Run with -s to see what was drawn, what Telegram refused, the slowest
-updates and the known bugs hit. The long run: `pytest -m slow tests/test_fuzz.py`.
+updates. The long run: `pytest -m slow tests/test_fuzz.py`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -46,6 +46,7 @@ from hypothesis import settings as hypothesis_settings
 from telegram.error import BadRequest
 
 import handlers
+from bot.callbacks import Action
 from bot.config import Settings
 from bot.i18n import LANGUAGES, Translator
 from entry.standin import (
@@ -249,10 +250,6 @@ def _data_of(case: Case) -> str:
     return str((case.payload.get("callback_query") or {}).get("data") or "")
 
 
-# Bugs this fuzzer found that are not fixed yet, each pinned by a strict xfail test (named here).
-# While one is listed, the problems it explains are counted and printed, not failed on; delete it
-# with the fix (its xfail test then passes, and strict=True says so).
-KNOWN_BUGS: dict[str, Callable[[Case, str], bool]] = {}
 APOLOGIES = {TRANSLATE(language, "error.generic") for language in LANGUAGES}
 
 
@@ -270,24 +267,11 @@ def record_problems(records: Sequence[logging.LogRecord], excused: set[str]) -> 
     return problems
 
 
-def unknown_problems(case: Case, problems: list[str], known: Counter[str]) -> list[str]:
-    """The problems no known bug explains; the others are counted in `known`."""
-    left = []
-    for problem in problems:
-        bug = next((name for name, hits in KNOWN_BUGS.items() if hits(case, problem)), None)
-        if bug is None:
-            left.append(problem)
-        else:
-            known[bug] += 1
-    return left
-
-
 def case_problems(
     api: TelegramStandIn,
     case: Case,
     calls: Sequence[Call],
     records: Sequence[logging.LogRecord],
-    known: Counter[str],
 ) -> list[str]:
     problems: list[str] = []
     excused: set[str] = set()
@@ -318,7 +302,7 @@ def case_problems(
             and c.params.get("message_thread_id") != thread
         ]
         problems += [f"answered outside forum topic {thread}: {text!r}" for text in strays]
-    return unknown_problems(case, problems, known)
+    return problems
 
 
 # --- strategies -----------------------------------------------------------------------------------
@@ -370,9 +354,7 @@ FRAGMENTS = [
 ]  # fmt: skip
 SEPARATORS = ["", " ", " ", "  ", "\n", "\u3000", "\t", "\u200b", ","]
 LANGUAGE_CODES = [None, "zh-hans", "zh-hant", "zh", "en", "en-US", "de", "ar", "he", "ZH", "xx"]
-CALLBACK_PREFIXES = [
-    "sec", "full", "toc", "card", "tg", "sub", "pt", "pk", "pq", "set", "lang", "onb", "bc",
-]  # fmt: skip
+CALLBACK_PREFIXES = [action.value for action in Action]  # every button the bot can make
 CALLBACK_SUFFIXES = [
     "", "0", "4", "8", "9", "999", "-1", "00004", "４", "٤", "四", "1e3", " 4", "4 ", "abc",
     "abc:1", "1:99999", "1:0", "1:-1", "1:1", "1:2", "2:1", "2:2", "3:3", "5:1", ":", "::",
@@ -965,7 +947,6 @@ async def feed_all(
     bot: BotDriver,
     caplog: pytest.LogCaptureFixture,
     cases: Sequence[Case],
-    known: Counter[str],
     slowest: list[tuple[float, int, str]],
 ) -> list[str]:
     """Feed the cases one by one; the failures, each with its exact update."""
@@ -982,7 +963,7 @@ async def feed_all(
             break  # the Application is stuck: what follows would say nothing more
         slowest.append((time.perf_counter() - started, number, case.kind))
         problems = case_problems(
-            api, case, api.calls[calls_before:], caplog.records[records_before:], known
+            api, case, api.calls[calls_before:], caplog.records[records_before:]
         )
         if problems:
             failures.append(
@@ -996,7 +977,6 @@ async def broadcast_to_everyone(
     api: TelegramStandIn,
     bot: BotDriver,
     caplog: pytest.LogCaptureFixture,
-    known: Counter[str],
 ) -> None:
     """The owner broadcasts to every chat the run made the bot know: removed, migrated and
     unknown ones too. Sends to unknown chats are refused; nothing else goes wrong."""
@@ -1010,7 +990,7 @@ async def broadcast_to_everyone(
     refused = sorted(str(c.params.get("chat_id")) for c in calls if c.status >= 400)
     print(f"broadcast: sent to {len(sent_to)} chats; refused by Telegram for {refused}")
     case = Case({"broadcast": preview.text}, "broadcast", unknown_chat=True)
-    assert case_problems(api, case, calls, caplog.records[records_before:], known) == []
+    assert case_problems(api, case, calls, caplog.records[records_before:]) == []
 
 
 async def fuzz(
@@ -1032,10 +1012,9 @@ async def fuzz(
     assert len(drawn) >= count
     drawn_in = time.perf_counter() - started
     cases = [*explicit_cases(targets), *drawn]
-    known: Counter[str] = Counter()
     slowest: list[tuple[float, int, str]] = []
     first_case_call = len(api.calls)
-    failures = await feed_all(api, bot, caplog, cases, known, slowest)
+    failures = await feed_all(api, bot, caplog, cases, slowest)
     last_case_call = len(api.calls)
     assert not failures or "not handled in time" not in failures[-1], failures[-1]
     fed_in = time.perf_counter() - started - drawn_in
@@ -1046,7 +1025,7 @@ async def fuzz(
     print(
         f"\nfuzz: {len(drawn)} drawn in {drawn_in:.1f}s + {len(cases) - len(drawn)} explicit, "
         f"fed in {fed_in:.1f}s; {answered} owed an answer, {silent} owed silence; "
-        f"refused as Telegram would: {dict(refused)}; known bugs hit: {dict(known)}; "
+        f"refused as Telegram would: {dict(refused)}; "
         f"{dict(kinds)}; slowest: {sorted(slowest, reverse=True)[:5]}"
     )
 
@@ -1063,7 +1042,7 @@ async def fuzz(
     assert card.text.startswith("四、建设一流专利商标审查机构")
     assert await bot.say("/section@otherbot 4", chat_id=LI) == []
     if "broadcast" in _owner_commands():
-        await broadcast_to_everyone(api, bot, caplog, known)
+        await broadcast_to_everyone(api, bot, caplog)
 
     # What the bot said outside the cases (setup, the checks above) is what Telegram accepts too.
     outside = api.calls[:first_case_call] + api.calls[last_case_call:]

@@ -10,6 +10,8 @@ from entry.standin import TelegramStandIn
 from handlers import MENU, OWNER, READING, SETTINGS
 from tests.support.driver import BotDriver
 
+WIRE = True  # the reading path as production runs it: long-polling, HTTP to 127.0.0.1
+
 HEADING_4 = "四、建设一流专利商标审查机构，全面打赢审查提质增效攻坚战。"
 EN_USER = 2002
 

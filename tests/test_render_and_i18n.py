@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import render
+from bot import callbacks, render
 from bot.i18n import LANGUAGES, Html, Translator, language_for
-from bot.store.models import SectionRow
+from bot.store.repository import SectionView
 from entry.standin import TelegramRefusal, parse_telegram_html
 
 
@@ -55,9 +55,9 @@ def test_client_language_picks_a_catalogue(code: str | None, language: str) -> N
     assert language_for(code) == language
 
 
-def _section(body: str) -> SectionRow:
-    return SectionRow(
-        number=3, heading="标题。", heading_en="", body=body, summary_zh=[], summary_en=[]
+def _section(body: str) -> SectionView:
+    return SectionView(
+        number=3, heading="标题。", heading_en="", body=body, summary_zh=(), summary_en=()
     )
 
 
@@ -82,13 +82,13 @@ def test_a_single_huge_sentence_is_cut_without_breaking_entities(translate: Tran
 
 
 def test_callback_data_is_bounded_and_parsed_back() -> None:
-    assert render.Callback("sec", "4").encode() == "sec:4"
+    assert callbacks.Callback("sec", "4").encode() == "sec:4"
     with pytest.raises(ValueError, match="64 bytes"):
-        render.Callback("sec", "x" * 64).encode()
-    assert render.parse_callback("sec:4") == render.Callback("sec", "4")
+        callbacks.Callback("sec", "x" * 64).encode()
+    assert callbacks.parse_callback("sec:4") == callbacks.Callback("sec", "4")
     for forged in (None, "", "nocolon", "x" * 65):
-        assert render.parse_callback(forged) is None
-    assert render.section_number_argument(render.Callback("sec", "٤")) is None
+        assert callbacks.parse_callback(forged) is None
+    assert callbacks.section_number_argument(callbacks.Callback("sec", "٤")) is None
 
 
 @pytest.mark.parametrize(

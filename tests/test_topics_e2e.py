@@ -1029,10 +1029,12 @@ async def test_english_client_topic_search_and_usage(bot: BotDriver) -> None:
 
 async def test_subscriptions_survive_a_restart_and_a_content_reimport(
     settings: Settings,
+    database_url: str,
     api: TelegramStandIn,
     library: Library,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    settings = replace(settings, database_url=database_url)  # empty: the first start imports
     caplog.set_level(logging.INFO, logger="bot.store.content_import")
     async with driven_bot(settings, api) as first:
         await first.say("/subscribe 海牙 GI 乡村振兴")
@@ -1071,9 +1073,11 @@ async def test_subscriptions_survive_a_restart_and_a_content_reimport(
 
 async def test_a_restart_without_content_changes_does_not_reimport(
     settings: Settings,
+    database_url: str,
     api: TelegramStandIn,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    settings = replace(settings, database_url=database_url)  # empty: the first start imports
     caplog.set_level(logging.INFO, logger="bot.store.content_import")
     async with driven_bot(settings, api) as first:
         await first.say("/subscribe 海牙 乡村振兴")

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.briefing import BriefingPayload, BroadcastPayload, Payload, payload_from_json
 from bot.store.models import (
     BroadcastRow,
     ChatRow,
@@ -46,19 +47,41 @@ LAST_SEEN_PRECISION = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
-class ContentSnapshot:
-    """What reading the work plan needs, read once per content version: the rows are detached
-    and only their columns are used."""
+class DocumentView:
+    """A document as readers see it: plain data, not an ORM row."""
 
-    document: DocumentRow
-    sections: tuple[SectionRow, ...]
+    slug: str
+    title: str
+    title_en: str
+    published: date
+    source_url: str
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A section as readers see it: plain data, not an ORM row."""
+
+    number: int
+    heading: str
+    heading_en: str
+    body: str
+    summary_zh: tuple[str, ...]
+    summary_en: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContentSnapshot:
+    """What reading the work plan needs, read once per content version, as plain data."""
+
+    document: DocumentView
+    sections: tuple[SectionView, ...]
     passages: dict[int, tuple[str, ...]]  # section number → passage texts, in order
 
     @property
     def numbers(self) -> list[int]:
         return [section.number for section in self.sections]
 
-    def section(self, number: int) -> SectionRow | None:
+    def section(self, number: int) -> SectionView | None:
         return next((s for s in self.sections if s.number == number), None)
 
 
@@ -69,7 +92,7 @@ class Claim:
     delivery_id: int
     chat_id: int
     local_date: date
-    payload: dict[str, Any]
+    payload: Payload
     language: str
     thread_id: int | None
 
@@ -191,7 +214,27 @@ class Repository:
         )
         for number, passage in result.all():
             texts[number].append(passage)
-        return ContentSnapshot(document, tuple(sections), {n: tuple(t) for n, t in texts.items()})
+        return ContentSnapshot(
+            DocumentView(
+                document.slug,
+                document.title,
+                document.title_en,
+                document.published,
+                document.source_url,
+            ),
+            tuple(
+                SectionView(
+                    s.number,
+                    s.heading,
+                    s.heading_en,
+                    s.body,
+                    tuple(s.summary_zh),
+                    tuple(s.summary_en),
+                )
+                for s in sections
+            ),
+            {n: tuple(t) for n, t in texts.items()},
+        )
 
     async def primary_document(self) -> DocumentRow | None:
         return await self.session.scalar(
@@ -208,14 +251,6 @@ class Repository:
     async def sections(self, document_id: int) -> list[SectionRow]:
         result = await self.session.scalars(
             select(SectionRow)
-            .where(SectionRow.document_id == document_id)
-            .order_by(SectionRow.number)
-        )
-        return list(result)
-
-    async def section_numbers(self, document_id: int) -> list[int]:
-        result = await self.session.scalars(
-            select(SectionRow.number)
             .where(SectionRow.document_id == document_id)
             .order_by(SectionRow.number)
         )
@@ -565,7 +600,7 @@ class Repository:
             )
 
     async def insert_queued_briefings(
-        self, rows: list[tuple[int, date, dict[str, Any]]], now: datetime
+        self, rows: list[tuple[int, date, BriefingPayload]], now: datetime
     ) -> set[int]:
         """Insert ready-to-send briefing rows; the chats whose row this insert made (a row that
         already exists, planned concurrently elsewhere, is left alone)."""
@@ -576,7 +611,8 @@ class Repository:
             .values(
                 [
                     {"chat_id": chat_id, "local_date": day, "kind": BRIEFING, "status": QUEUED,
-                     "payload": payload, "attempts": 0, "planned_at": now, "updated_at": now}
+                     "payload": payload.to_json(), "attempts": 0, "planned_at": now,
+                     "updated_at": now}
                     for chat_id, day, payload in rows
                 ]
             )
@@ -610,7 +646,10 @@ class Repository:
             .where(DeliveryRow.id.in_(claimed))
             .order_by(DeliveryRow.id)
         )  # fmt: skip
-        return [Claim(*row) for row in result.all()]
+        return [
+            Claim(row_id, chat_id, day, payload_from_json(payload), language, thread_id)
+            for row_id, chat_id, day, payload, language, thread_id in result.all()
+        ]
 
     async def finish_delivery(
         self,
@@ -759,7 +798,7 @@ class Repository:
         kind = f"broadcast:{broadcast.id}"
         chats = select(
             ChatRow.id, literal(day), literal(kind), literal(QUEUED),
-            literal({"broadcast": broadcast.id, "text": broadcast.text}, type_=JSON),
+            literal(BroadcastPayload(broadcast.id, broadcast.text).to_json(), type_=JSON),
             literal(0), literal(now, type_=UTCDateTime()), literal(now, type_=UTCDateTime()),
         ).where(ChatRow.active.is_(True))  # fmt: skip
         result = await self.session.execute(

@@ -9,13 +9,17 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from telegram import Update
+
 from bot.config import Settings
 from bot.services import utc_now
 from content.library import CONTENT_DIR
-from entry.application import BotApplication, build_application, running
+from entry.application import BotApplication, build_application
+from entry.lifecycle import running
 from entry.standin import JSON, StoredMessage, TelegramStandIn
 from entry.tracking import TrackedApplication
 from handlers.flood import FloodGate
+from tests.support.offline import StandInRequest
 
 
 class BotDriver:
@@ -65,20 +69,35 @@ async def driven_bot(
     clock: Callable[[], datetime] | None = None,
     content_dir: Path = CONTENT_DIR,
     flood_gate: FloodGate | None = None,
+    wire: bool = False,
 ) -> AsyncIterator[BotDriver]:
-    """The real Application, polling the stand-in over HTTP, with the settings' store. Flood
-    control is off unless a gate is given: tests send faster than any person."""
+    """The real Application with the settings' store. `wire`: it long-polls the stand-in and
+    calls it over HTTP on 127.0.0.1, as in production; otherwise (the fast tier) it calls the
+    stand-in in memory and takes updates straight from it. Flood control is off unless a gate is
+    given: tests send faster than any person."""
     application: BotApplication = build_application(
         replace(settings, bot_token=api.token, telegram_base_url=api.base_url),
         application_class=TrackedApplication,
         clock=clock or utc_now,
         content_dir=content_dir,
         flood_gate=flood_gate or FloodGate(burst=10**9),
+        updater=wire,
+        requests=None if wire else (StandInRequest(api), StandInRequest(api)),
     )
     assert isinstance(application, TrackedApplication)
+    if not wire:
+        bot = application.bot
+
+        def deliver(payload: JSON) -> None:
+            application.update_queue.put_nowait(Update.de_json(payload, bot))
+
+        api.deliver = deliver
     api.hold_polls()
-    async with running(application):
-        try:
-            yield BotDriver(api, application)
-        finally:
-            api.release_polls()
+    try:
+        async with running(application, poll=wire):
+            try:
+                yield BotDriver(api, application)
+            finally:
+                api.release_polls()
+    finally:
+        api.deliver = None

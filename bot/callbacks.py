@@ -1,0 +1,77 @@
+"""Callback data, the one place that writes and reads it: "<action>:<argument>", at most 64 bytes
+(Telegram's limit), ASCII. Every button's action is a member of `Action`; anything that does not
+parse is stale, forged or from an older version, and is answered as expired."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+CALLBACK_DATA_LIMIT = 64
+
+
+class Action(StrEnum):
+    """The prefix of every button's callback data, and what the button does."""
+
+    OPEN_SECTION = "sec"  # sec:<n>            open section n in place (card, ‹ ›)
+    FULL_TEXT = "full"  # full:<n>             send section n verbatim
+    CONTENTS = "toc"  # toc:                   the table of contents in place
+    OPEN_CARD = "card"  # card:<n>             section n's card as a new message (under a briefing)
+    TOGGLE_TOPIC = "tg"  # tg:<slug>           subscribe/unsubscribe in place (/topics)
+    CONFIRM_TOPIC = "sub"  # sub:<slug>        subscribe after a deep link's confirmation
+    TOPIC_PAGE = "pt"  # pt:<slug>:<page>      a page of /topic
+    KEYWORD_PAGE = "pk"  # pk:<query id>:<page> a page of /topic with a keyword
+    SEARCH_PAGE = "pq"  # pq:<query id>:<page> a page of /search
+    SETTINGS = "set"  # set:pause | set:resume | set:today
+    SET_LANGUAGE = "lang"  # lang:<code>
+    ONBOARDING = "onb"  # onb:topics | onb:keep | onb:time:HHMM
+    BROADCAST = "bc"  # bc:send:<id> | bc:cancel:<id>
+
+
+@dataclass(frozen=True)
+class Callback:
+    action: str
+    argument: str = ""
+
+    def encode(self) -> str:
+        data = f"{self.action}:{self.argument}"
+        if len(data.encode()) > CALLBACK_DATA_LIMIT:
+            raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
+        return data
+
+
+def encode(action: Action, argument: str = "") -> str:
+    return Callback(action.value, argument).encode()
+
+
+def parse_callback(data: str | None) -> Callback | None:
+    """None for anything we did not write (stale, forged, or from an older version)."""
+    if not data or len(data.encode()) > CALLBACK_DATA_LIMIT or ":" not in data:
+        return None
+    action, _, argument = data.partition(":")
+    return Callback(action, argument)
+
+
+def pattern(*actions: Action) -> str:
+    """The CallbackQueryHandler pattern that takes these actions' buttons."""
+    return rf"^({'|'.join(action.value for action in actions)}):"
+
+
+def section_number_argument(callback: Callback) -> int | None:
+    argument = callback.argument
+    return (
+        int(argument) if argument.isascii() and argument.isdigit() and len(argument) < 4 else None
+    )
+
+
+def small_number(text: str) -> int | None:
+    """An id or page number from callback data: ASCII digits that fit any integer column."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def split_page_argument(callback: Callback) -> tuple[str, int] | None:
+    """`<key>:<page>` → (key, page); None for anything malformed."""
+    key, _, page = callback.argument.rpartition(":")
+    if not key or not page.isascii() or not page.isdigit() or len(page) > 4:
+        return None
+    return key, int(page)

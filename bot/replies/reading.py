@@ -1,0 +1,80 @@
+"""The table of contents and a section's card as replies, shared by /sections, /section, their
+buttons and /start's deep links (`section_4`, or the contents after a link we do not know).
+Also the parsing of a section argument: `4`, `四`, `第四部分`, `section 4` …"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from telegram import InlineKeyboardMarkup
+
+from bot import render
+from bot.context import BotContext
+from bot.i18n import Html
+from bot.replies.answering import echo
+from bot.usecases import reading
+from content.numerals import parse_chinese_numeral
+
+Reply = tuple[Html, InlineKeyboardMarkup | None]
+
+_INTRO_NAMES = {"0", "总体思路", "intro", "introduction", "overview", "overallapproach"}
+_SECTION_ARGUMENT = re.compile(
+    r"^(?:section|sec|part|§|no\.?|#)?第?"
+    r"(?P<number>-?\d+|[〇零一二三四五六七八九十]{1,3})"
+    r"(?:部分|部|节|章)?[.、。:)]?$"
+)
+NOT_A_SECTION = -1  # a number no section can have (negative, or too long to be one)
+
+
+def parse_section_argument(text: str) -> int | None:
+    """`4`, `四`, `第四部分`, `第4部分`, `4.`, `４`, `section 4` → 4; 总体思路 → 0.
+
+    None when it is not a number at all; NOT_A_SECTION for a number no section can have."""
+    # Spaces go (第 4 部分), except between digits: "4 5" is not 45.
+    normalized = re.sub(r"(?<!\d)\s+|\s+(?!\d)", "", unicodedata.normalize("NFKC", text).strip())
+    normalized = normalized.lower()
+    if normalized in _INTRO_NAMES:
+        return 0
+    match = _SECTION_ARGUMENT.match(normalized)
+    if not match:
+        return None
+    number = match.group("number")
+    if number.lstrip("-").isdigit():
+        value = int(number) if len(number) <= 6 else NOT_A_SECTION
+        return value if value >= 0 else NOT_A_SECTION
+    return parse_chinese_numeral(number)
+
+
+def no_content(context: BotContext) -> Reply:
+    """What reading answers before any content is imported."""
+    return context.services.translate(context.chat.language, "section.no_content"), None
+
+
+async def contents_reply(context: BotContext) -> Reply:
+    """The table of contents, a button per section, in the resolved chat's language."""
+    found = await reading.contents(context.services)
+    if found is None:
+        return no_content(context)
+    translate, language = context.services.translate, context.chat.language
+    return render.contents(translate, language, found.document, found.sections)
+
+
+def card_reply(context: BotContext, card: reading.SectionCard) -> Reply:
+    """A section's card: heading, curated points, full text and ‹ 目录 › buttons."""
+    translate, language = context.services.translate, context.chat.language
+    return render.section_card(translate, language, card.document, card.section, card.numbers)
+
+
+async def section_reply(context: BotContext, argument: str) -> Reply:
+    """What /section `argument` answers: the card, or a short note naming the valid range."""
+    number = parse_section_argument(argument)
+    found = await reading.find_section(context.services, number)
+    if found is None:
+        return no_content(context)
+    if isinstance(found, reading.SectionMissing):
+        key = "section.not_understood" if number is None else "section.out_of_range"
+        shown = echo(argument) if number in (None, NOT_A_SECTION) else str(number)
+        translate, language = context.services.translate, context.chat.language
+        return translate(language, key, argument=shown, number=shown, last=found.last), None
+    return card_reply(context, found)

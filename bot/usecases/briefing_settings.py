@@ -1,0 +1,210 @@
+"""The daily briefing as a chat steers it: what /settings shows, /settime, /timezone, /pause,
+/resume, and /today (the same briefing the push sends, or sent, today).
+
+The rules live here: a time or zone is parsed with bot/clock.py, every change that touches the
+time, the zone or the paused state moves `next_due_at` (the instant the scheduler's indexed
+query looks at) so that the push sees it at once, and a group's briefing goes to the forum topic
+where its settings were last changed. Each function opens and closes its own transaction and
+returns plain data, so the handler's Telegram calls happen after the store is released."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+
+from bot.briefing import BriefingPayload, Pick
+from bot.clock import format_time_of_day, next_occurrence, parse_time_of_day, parse_timezone, zone
+from bot.scheduler import plan_for
+from bot.services import Services
+from bot.store import Repository
+from bot.store.models import ScheduleRow
+from bot.store.repository import TOPIC
+from bot.usecases.chats import PRIVATE
+
+
+@dataclass(frozen=True)
+class Followed:
+    """One thing the chat follows, as /settings lists it. `topic` is True for a catalogue topic
+    (`name` is then its name in the asked language); anything else (a keyword, or a topic the
+    catalogue no longer has) is shown as the words it was subscribed with."""
+
+    name: str
+    topic: bool
+
+
+@dataclass(frozen=True)
+class BriefingSettings:
+    """What /settings shows. `next_local` is the next briefing in the chat's own zone, None
+    while the briefing is paused (there is no next one)."""
+
+    time: str  # "HH:MM", local
+    timezone: str  # IANA name or "UTC+05:30"
+    paused: bool
+    followed: tuple[Followed, ...]
+    next_local: datetime | None
+
+
+class Outcome(Enum):
+    """What a settings change did; each has its own answer."""
+
+    TIME_SET = "time_set"
+    TIME_USAGE = "time_usage"  # no time given, or not one we read: nothing changed
+    TIMEZONE_SET = "timezone_set"
+    TIMEZONE_USAGE = "timezone_usage"  # no zone given: nothing changed
+    UNKNOWN_ZONE = "unknown_zone"  # a zone we do not know: nothing changed
+    PAUSED = "paused"
+    ALREADY_PAUSED = "already_paused"
+    RESUMED = "resumed"
+    ALREADY_ACTIVE = "already_active"
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """The outcome and the schedule as it is after it (unchanged for the refusals), which is
+    what every answer quotes. `next_local` as in BriefingSettings."""
+
+    outcome: Outcome
+    time: str
+    timezone: str
+    next_local: datetime | None
+
+
+@dataclass(frozen=True)
+class TodaysBriefing:
+    """What /today shows: the ledger's picks for the chat's local today, under the document's
+    title."""
+
+    title: str
+    day: date
+    picks: tuple[Pick, ...]
+
+
+def _next_local(schedule: ScheduleRow) -> datetime | None:
+    if schedule.paused:
+        return None
+    return schedule.next_due_at.astimezone(zone(schedule.timezone))
+
+
+def _reschedule(schedule: ScheduleRow, now: datetime) -> None:
+    """Derive `next_due_at` from the local time and zone again: the next instant, strictly after
+    now, at which the chat's clock reads its time (daylight-saving changes included)."""
+    at = parse_time_of_day(schedule.briefing_time)
+    assert at is not None  # stored times are always ones parse_time_of_day wrote
+    schedule.next_due_at = next_occurrence(now, at, schedule.timezone)
+
+
+def _change(schedule: ScheduleRow, outcome: Outcome) -> SettingChange:
+    return SettingChange(outcome, schedule.briefing_time, schedule.timezone, _next_local(schedule))
+
+
+async def _schedule(repo: Repository, chat_id: int) -> ScheduleRow:
+    schedule = await repo.schedule(chat_id)
+    if schedule is None:  # chats.resolve gives every chat one before any handler runs
+        raise LookupError(f"chat {chat_id} has no briefing schedule")
+    return schedule
+
+
+async def _steered_from(repo: Repository, schedule: ScheduleRow, thread_id: int | None) -> None:
+    """In a group, the briefing goes where its settings were last changed: the forum topic of
+    the change, or the general one (None). A private chat has no topics to follow."""
+    chat = await repo.chat(schedule.chat_id)
+    if chat is not None and chat.kind != PRIVATE:
+        schedule.thread_id = thread_id
+
+
+async def settings_view(services: Services, chat_id: int, language: str) -> BriefingSettings:
+    """The chat's briefing settings and what it follows, topics named in `language`."""
+    catalog = services.library.catalog
+    async with services.store.transaction() as repo:
+        schedule = await _schedule(repo, chat_id)
+        followed = []
+        for subscription in await repo.subscriptions(chat_id):
+            topic = catalog.by_slug(subscription.value) if subscription.kind == TOPIC else None
+            if topic is not None:
+                followed.append(Followed(topic.name(language), topic=True))
+            else:
+                followed.append(Followed(subscription.label, topic=False))
+        return BriefingSettings(
+            schedule.briefing_time,
+            schedule.timezone,
+            schedule.paused,
+            tuple(followed),
+            _next_local(schedule),
+        )
+
+
+async def set_time(
+    services: Services, chat_id: int, text: str, thread_id: int | None
+) -> SettingChange:
+    """/settime: the briefing's local time from what the user typed (`08:30`, `0830`, `８：３０`
+    …). Anything unreadable changes nothing and answers with the usage. `thread_id`: the forum
+    topic the change came from (None outside one), kept only for groups."""
+    now = services.clock()
+    at = parse_time_of_day(text) if text else None
+    async with services.store.transaction() as repo:
+        schedule = await _schedule(repo, chat_id)
+        await _steered_from(repo, schedule, thread_id)
+        if at is None:
+            return _change(schedule, Outcome.TIME_USAGE)
+        schedule.briefing_time = format_time_of_day(at)
+        _reschedule(schedule, now)
+        return _change(schedule, Outcome.TIME_SET)
+
+
+async def set_timezone(
+    services: Services, chat_id: int, text: str, thread_id: int | None
+) -> SettingChange:
+    """/timezone: an IANA name in any case or a fixed offset (`UTC+9`). The briefing keeps its
+    local time in the new zone. `thread_id` as in set_time."""
+    now = services.clock()
+    name = parse_timezone(text) if text else None
+    async with services.store.transaction() as repo:
+        schedule = await _schedule(repo, chat_id)
+        await _steered_from(repo, schedule, thread_id)
+        if not text:
+            return _change(schedule, Outcome.TIMEZONE_USAGE)
+        if name is None:
+            return _change(schedule, Outcome.UNKNOWN_ZONE)
+        schedule.timezone = name
+        _reschedule(schedule, now)
+        return _change(schedule, Outcome.TIMEZONE_SET)
+
+
+async def pause(services: Services, chat_id: int, thread_id: int | None) -> SettingChange:
+    """/pause: no briefing until /resume; the time, zone and follows are kept."""
+    async with services.store.transaction() as repo:
+        schedule = await _schedule(repo, chat_id)
+        await _steered_from(repo, schedule, thread_id)
+        if schedule.paused:
+            return _change(schedule, Outcome.ALREADY_PAUSED)
+        schedule.paused = True
+        return _change(schedule, Outcome.PAUSED)
+
+
+async def resume(services: Services, chat_id: int, thread_id: int | None) -> SettingChange:
+    """/resume: the briefing comes again from its next time after now (days missed while paused
+    are not caught up)."""
+    now = services.clock()
+    async with services.store.transaction() as repo:
+        schedule = await _schedule(repo, chat_id)
+        await _steered_from(repo, schedule, thread_id)
+        if not schedule.paused:
+            return _change(schedule, Outcome.ALREADY_ACTIVE)
+        schedule.paused = False
+        _reschedule(schedule, now)
+        return _change(schedule, Outcome.RESUMED)
+
+
+async def today(services: Services, chat_id: int) -> TodaysBriefing:
+    """/today: today's briefing at once, the same one the push sends (or sent) today. The first
+    ask of a day chooses the passages into the ledger; asking again, before or after the push,
+    returns the same ones, so the rotation advances once a day."""
+    now = services.clock()
+    async with services.store.transaction() as repo:
+        schedule = await _schedule(repo, chat_id)
+        planned = await plan_for(repo, services, chat_id, schedule.timezone, now)
+        content = await services.content(repo)
+    payload = planned.payload
+    picks = payload.picks if isinstance(payload, BriefingPayload) else ()
+    return TodaysBriefing(content.document.title if content else "", planned.local_date, picks)

@@ -1,0 +1,280 @@
+"""Reading and finding, apart from their Telegram side: the welcome and /help's figures, the table
+of contents, a section by number and its full text, the pages of /topic and /search (and the
+saved queries their page buttons point to), and what inline mode offers.
+
+Every function opens and closes its own transaction and returns plain data (the content
+snapshot's DocumentView and SectionView, lookup's Passage, the catalogue's Topic): the handler
+renders it after the store is released. Reading the work plan itself costs no query: the content
+snapshot is cached per content version (Services.content)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import lookup, render
+from bot.lookup import Found, Passage
+from bot.services import Services
+from bot.store import Repository
+from bot.store.repository import ContentSnapshot, DocumentView, SectionView
+from content.catalog import Topic
+
+INLINE_RESULTS = 50  # Telegram's maximum per inline answer: more is refused, not trimmed
+
+
+async def _content(services: Services) -> ContentSnapshot | None:
+    async with services.store.transaction() as repo:
+        return await services.content(repo)
+
+
+# --- the work plan -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contents:
+    """The table of contents: the document and every section, in order."""
+
+    document: DocumentView
+    sections: tuple[SectionView, ...]
+
+
+@dataclass(frozen=True)
+class SectionCard:
+    """A section found by number, with every section's number (the card's ‹ › buttons)."""
+
+    document: DocumentView
+    section: SectionView
+    numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SectionMissing:
+    """No section has the number asked for; `last` is the highest there is, so that the answer
+    can name the valid range."""
+
+    last: int
+
+
+@dataclass(frozen=True)
+class FullText:
+    """A section verbatim: its passages in order."""
+
+    section: SectionView
+    passages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HelpFacts:
+    """The figures /help quotes, so that its text never disagrees with the rules."""
+
+    last_section: int  # 0 when no content is imported
+    max_subscriptions: int
+
+
+async def document(services: Services) -> DocumentView | None:
+    """The work plan /start welcomes to; None until content is imported."""
+    content = await _content(services)
+    return content.document if content else None
+
+
+async def help_facts(services: Services) -> HelpFacts:
+    content = await _content(services)
+    last = max(content.numbers, default=0) if content else 0
+    return HelpFacts(last, lookup.MAX_SUBSCRIPTIONS)
+
+
+async def contents(services: Services) -> Contents | None:
+    """None until content is imported."""
+    content = await _content(services)
+    return Contents(content.document, content.sections) if content else None
+
+
+async def find_section(
+    services: Services, number: int | None
+) -> SectionCard | SectionMissing | None:
+    """Section `number` (0 is the introduction, 总体思路). None until content is imported.
+
+    `number` None stands for an argument that is not a number at all: missing too, since the
+    answer names the valid range either way."""
+    content = await _content(services)
+    if content is None:
+        return None
+    section = content.section(number) if number is not None else None
+    if section is None:
+        return SectionMissing(max(content.numbers, default=0))
+    return SectionCard(content.document, section, tuple(content.numbers))
+
+
+async def full_text(services: Services, number: int) -> FullText | None:
+    """Section `number` verbatim; None when there is no such section (or no content)."""
+    content = await _content(services)
+    section = content.section(number) if content else None
+    if content is None or section is None:
+        return None
+    return FullText(section, content.passages.get(section.number, ()))
+
+
+# --- /topic and /search --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A page of /topic or /search.
+
+    `query` is the text the listing is for (as typed, or as saved for page buttons); `topic` is
+    the catalogue topic it turned out to name, if any. `key` is what the page buttons carry: the
+    topic's slug for /topic by topic, else the saved query's id (callback data holds 64 bytes, a
+    query up to 100 characters); None when a single page needs no buttons."""
+
+    query: str
+    topic: Topic | None
+    passages: tuple[Passage, ...]
+    total: int
+    page: int
+    pages: int
+    key: str | None
+
+
+@dataclass(frozen=True)
+class QueryTooLong:
+    """A query over lookup.MAX_QUERY_LENGTH characters is not looked up at all."""
+
+    limit: int
+
+
+@dataclass(frozen=True)
+class NothingFound:
+    """Neither a topic nor in the text: the nearest catalogue topics, to suggest instead."""
+
+    near: tuple[Topic, ...]
+
+
+FirstPage = Listing | QueryTooLong | NothingFound  # what the command itself (not a button) gets
+
+
+async def _listing(
+    repo: Repository, query: str, found: Found, page: int, by_topic: bool
+) -> Listing | None:
+    """None for nothing found, or for a page past the last (a stale page button). Free text is
+    saved for the page buttons only when there is a second page: one page saves nothing."""
+    pages = render.page_count(found.total)
+    if found.total == 0 or page > pages:
+        return None
+    key: str | None = None
+    if pages > 1 and by_topic and found.topic is not None:
+        key = found.topic.slug
+    elif pages > 1:
+        key = str(await repo.save_query(query))
+    return Listing(query, found.topic, found.passages, found.total, page, pages, key)
+
+
+def _offset(page: int) -> int:
+    return (page - 1) * render.PAGE_SIZE
+
+
+async def _topic_page(
+    repo: Repository, services: Services, query: str, page: int
+) -> Listing | None:
+    catalog = services.library.catalog
+    found = await lookup.passages_for_topic_or_keyword(
+        repo, catalog, query, _offset(page), render.PAGE_SIZE
+    )
+    return await _listing(repo, query, found, page, by_topic=True)
+
+
+async def _search_page(
+    repo: Repository, services: Services, query: str, page: int
+) -> Listing | None:
+    catalog = services.library.catalog
+    found = await lookup.search(repo, catalog, query, _offset(page), render.PAGE_SIZE)
+    return await _listing(repo, query, found, page, by_topic=False)
+
+
+def _nothing_found(services: Services, query: str) -> NothingFound:
+    return NothingFound(tuple(services.library.catalog.suggest(query)))
+
+
+async def topic_listing(services: Services, query: str) -> FirstPage:
+    """The first page of /topic `query`: every passage on the topic it names, in document order,
+    else every passage containing it."""
+    if len(query) > lookup.MAX_QUERY_LENGTH:
+        return QueryTooLong(lookup.MAX_QUERY_LENGTH)
+    async with services.store.transaction() as repo:
+        listing = await _topic_page(repo, services, query, 1)
+    return listing or _nothing_found(services, query)
+
+
+async def search_listing(services: Services, query: str) -> FirstPage:
+    """The first page of /search `query`: passages containing it, best first; when none does
+    and it names a topic (an English alias such as "Hague"), the topic's."""
+    if len(query) > lookup.MAX_QUERY_LENGTH:
+        return QueryTooLong(lookup.MAX_QUERY_LENGTH)
+    async with services.store.transaction() as repo:
+        listing = await _search_page(repo, services, query, 1)
+    return listing or _nothing_found(services, query)
+
+
+async def topic_page(services: Services, slug: str, page: int) -> Listing | None:
+    """A page of /topic by topic (its page buttons carry the slug). None for a slug the
+    catalogue no longer knows, or a page that no longer exists."""
+    topic = services.library.catalog.by_slug(slug)
+    if topic is None or page < 1:
+        return None
+    async with services.store.transaction() as repo:
+        return await _topic_page(repo, services, topic.slug, page)
+
+
+async def keyword_page(services: Services, query_id: int, page: int) -> Listing | None:
+    """A page of /topic by keyword (its page buttons carry the saved query's id)."""
+    if page < 1:
+        return None
+    async with services.store.transaction() as repo:
+        query = await repo.saved_query(query_id)
+        return await _topic_page(repo, services, query, page) if query else None
+
+
+async def search_page(services: Services, query_id: int, page: int) -> Listing | None:
+    """A page of /search (its page buttons carry the saved query's id)."""
+    if page < 1:
+        return None
+    async with services.store.transaction() as repo:
+        query = await repo.saved_query(query_id)
+        return await _search_page(repo, services, query, page) if query is not None else None
+
+
+async def save_query(services: Services, query: str) -> int:
+    """The id page buttons carry for a free-text query; the same text always gets the same id."""
+    async with services.store.transaction() as repo:
+        return await repo.save_query(query)
+
+
+async def saved_query(services: Services, query_id: int) -> str | None:
+    """The text behind a page button's id; None for an id never handed out."""
+    async with services.store.transaction() as repo:
+        return await repo.saved_query(query_id)
+
+
+# --- inline mode -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InlineOffer:
+    """What `@bot …` offers to share: passages for what is typed, or, while nothing is typed
+    yet, the sections (to be shown with their summaries). At most INLINE_RESULTS in all."""
+
+    document_title: str
+    passages: tuple[Passage, ...]
+    sections: tuple[SectionView, ...]
+
+
+async def inline_offer(services: Services, typed: str) -> InlineOffer | None:
+    """None until content is imported (the answer is then empty). Only the first
+    lookup.MAX_QUERY_LENGTH characters of what is typed count: inline queries are not refused."""
+    query = typed.strip()[: lookup.MAX_QUERY_LENGTH]
+    async with services.store.transaction() as repo:
+        content = await services.content(repo)
+        if content is None:
+            return None
+        if not query:
+            return InlineOffer(content.document.title, (), content.sections[:INLINE_RESULTS])
+        found = await lookup.search(repo, services.library.catalog, query, 0, INLINE_RESULTS)
+    return InlineOffer(content.document.title, found.passages[:INLINE_RESULTS], ())
