@@ -10,10 +10,11 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
+COPY entry ./entry
 COPY content ./content
 COPY run_bot.py ./
 RUN pip install . \
-    && python -m compileall -q bot handlers content run_bot.py \
+    && python -m compileall -q bot entry handlers content run_bot.py \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
     && mkdir -p /data && chown bot:bot /data
 

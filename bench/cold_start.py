@@ -6,7 +6,7 @@ Run by hand:
     .venv/bin/python bench/cold_start.py --profile       # one start of ours under pyinstrument:
                                                          # bench/results/cold_start_profile.txt
 
-This process hosts the stand-in (bot/sandbox/standin.py) on 127.0.0.1; every run gets a fresh one
+This process hosts the stand-in (entry/standin.py) on 127.0.0.1; every run gets a fresh one
 with `/section 4` queued before the bot is launched as a subprocess:
 
 * ours: `python run_bot.py` with BOT_TOKEN / TELEGRAM_BASE_URL / DATABASE_URL / RATE_LIMIT=off,

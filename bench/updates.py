@@ -5,7 +5,7 @@ Run by hand:
     .venv/bin/python bench/updates.py --profile     # ours and bare under pyinstrument, 5 000 each:
                                                     # bench/results/updates_profile_{ours,bare}.txt
 
-This process hosts the local Bot API stand-in (bot/sandbox/standin.py) on 127.0.0.1; the bot runs
+This process hosts the local Bot API stand-in (entry/standin.py) on 127.0.0.1; the bot runs
 in a separate process, so the two share the machine's cores the way a bot and Telegram never share
 one interpreter:
 

@@ -1,1 +1,2 @@
-"""The Telegram side of the policy-briefing bot: settings, store, rendering, application wiring."""
+"""The bot below its wiring: settings, the application layer (usecases), the push, rendering and
+the store. Nothing here imports `handlers` or `entry`."""

@@ -65,6 +65,14 @@ class Services:
     chats: ChatCache = field(default_factory=ChatCache)
     _snapshot: tuple[str, ContentSnapshot | None] | None = None
 
+    async def current_content(self) -> ContentSnapshot | None:
+        """The same snapshot, opening a transaction only when this content version has not been
+        read yet: reading a section then touches neither the store nor its lock."""
+        if self._snapshot is not None and self._snapshot[0] == self.library.content_hash:
+            return self._snapshot[1]
+        async with self.store.transaction() as repo:
+            return await self.content(repo)
+
     async def content(self, repo: Repository) -> ContentSnapshot | None:
         """The imported content as handlers read it, cached per content version: reading a
         section costs no query. /reload (a new hash) reads it again."""

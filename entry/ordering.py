@@ -15,7 +15,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-RUNNING_AT_ONCE = 64  # handlers running concurrently; the rest wait for a slot
+RUNNING_AT_ONCE = 16  # handlers running concurrently; the rest wait for a slot
 # What PTB's own semaphore admits: waiting behind a chat's lock must not count against the
 # chats that could run, so the real bound is RUNNING_AT_ONCE inside do_process_update.
 ADMITTED_AT_ONCE = 10_000

@@ -19,11 +19,11 @@ from telegram.ext import (
 
 from bot.callbacks import Action, Callback, parse_callback, pattern
 from bot.context import BotContext
-from bot.i18n import Html, Translator
+from bot.i18n import Html
 from bot.replies.answering import edit_in_place, thread_of
+from bot.replies.briefing_settings import change_answer
 from bot.replies.catalogue import topics_reply
 from bot.usecases import briefing_settings, chats
-from bot.usecases.briefing_settings import Outcome, SettingChange
 
 logger = logging.getLogger(__name__)
 
@@ -67,16 +67,6 @@ async def my_membership_changed(update: Update, context: BotContext) -> None:
         )
 
 
-def _time_answer(translate: Translator, language: str, change: SettingChange) -> Html:
-    """The line under the welcome once a time is chosen: as /settime answers."""
-    values = {"time": change.time, "timezone": change.timezone}
-    if change.outcome is not Outcome.TIME_SET or change.next_local is None:
-        return translate(language, "settings.time_usage", **values)
-    return translate(
-        language, "settings.time_set", **values, next=change.next_local.strftime("%Y-%m-%d %H:%M")
-    )
-
-
 async def onboarding_button(update: Update, context: BotContext) -> None:
     """The welcome's buttons: the topic catalogue (for anyone to read; its own buttons check
     admins), or the briefing time (admins only), shown under the welcome, which stays."""
@@ -102,13 +92,11 @@ async def onboarding_button(update: Update, context: BotContext) -> None:
         context.services, chat_id, wanted, thread_of(query.message)
     )
     await query.answer()
-    await edit_in_place(
-        query,
-        Html(
-            f"{translate(language, 'welcome.group')}\n\n{_time_answer(translate, language, change)}"
-        ),
-        _welcome_keyboard(context, language),
+    welcome, answer = (
+        translate(language, "welcome.group"),
+        change_answer(translate, language, change),
     )
+    await edit_in_place(query, Html(f"{welcome}\n\n{answer}"), _welcome_keyboard(context, language))
 
 
 async def group_migrated(update: Update, context: BotContext) -> None:

@@ -14,43 +14,12 @@ from bot import render
 from bot.callbacks import Action, Callback, parse_callback, pattern
 from bot.context import BotContext
 from bot.i18n import Html, Translator, as_plain
-from bot.replies.answering import echo, edit_in_place, thread_of
+from bot.replies.answering import edit_in_place, thread_of
+from bot.replies.briefing_settings import change_answer, next_label
 from bot.usecases import briefing_settings
-from bot.usecases.briefing_settings import BriefingSettings, Outcome, SettingChange
+from bot.usecases.briefing_settings import BriefingSettings, SettingChange
 
-NEXT_FORMAT = "%Y-%m-%d %H:%M"
 SETTING_COMMANDS = ("settime", "timezone", "pause", "resume")
-
-
-def _next_label(change: SettingChange | BriefingSettings) -> str:
-    return "—" if change.next_local is None else change.next_local.strftime(NEXT_FORMAT)
-
-
-def _change_answer(
-    translate: Translator, language: str, change: SettingChange, argument: str = ""
-) -> Html:
-    """The answer to a settings change; `argument` is what the user typed (quoted back when it
-    names no zone we know)."""
-    values = {"time": change.time, "timezone": change.timezone}
-    match change.outcome:
-        case Outcome.TIME_SET:
-            return translate(language, "settings.time_set", **values, next=_next_label(change))
-        case Outcome.TIME_USAGE:
-            return translate(language, "settings.time_usage", **values)
-        case Outcome.TIMEZONE_SET:
-            return translate(language, "settings.timezone_set", **values, next=_next_label(change))
-        case Outcome.TIMEZONE_USAGE:
-            return translate(language, "settings.timezone_usage", **values)
-        case Outcome.UNKNOWN_ZONE:
-            return translate(language, "settings.timezone_unknown", zone=echo(argument))
-        case Outcome.PAUSED:
-            return translate(language, "settings.paused_now")
-        case Outcome.ALREADY_PAUSED:
-            return translate(language, "settings.already_paused")
-        case Outcome.RESUMED:
-            return translate(language, "settings.resumed", **values, next=_next_label(change))
-        case Outcome.ALREADY_ACTIVE:
-            return translate(language, "settings.already_active", **values)
 
 
 async def _today_reply(
@@ -88,7 +57,7 @@ def _settings_reply(
         timezone=view.timezone,
         state=translate.plain(language, "settings.paused" if view.paused else "settings.active"),
         topics=separator.join(names) or translate.plain(language, "settings.no_topics"),
-        next=_next_label(view),
+        next=next_label(view),
     )
     toggle = "resume" if view.paused else "pause"
     keyboard = InlineKeyboardMarkup(
@@ -141,7 +110,7 @@ def _setting_command(command: str) -> Any:
             return
         argument = " ".join(context.args or []).strip()
         change = await _apply(context, chat_id, command, argument, thread_of(message))
-        await message.reply_text(_change_answer(translate, language, change, argument))
+        await message.reply_text(change_answer(translate, language, change, argument))
 
     handle.__name__ = f"{command}_command"
     handle.__doc__ = f"/{command}: change the chat's briefing settings (admins only in groups)."
@@ -174,7 +143,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
     change = await _apply(context, chat_id, action, "", thread_id)
     view = await briefing_settings.settings_view(context.services, chat_id, language)
     text, keyboard = _settings_reply(translate, language, view)
-    await query.answer(as_plain(_change_answer(translate, language, change))[:190])
+    await query.answer(as_plain(change_answer(translate, language, change))[:190])
     await edit_in_place(query, text, keyboard)
 
 

@@ -4,6 +4,7 @@ Also the parsing of a section argument: `4`, `四`, `第四部分`, `section 4` 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -11,8 +12,9 @@ from telegram import InlineKeyboardMarkup
 
 from bot import render
 from bot.context import BotContext
-from bot.i18n import Html
+from bot.i18n import Html, Translator
 from bot.replies.answering import echo
+from bot.store.repository import DocumentView, SectionView
 from bot.usecases import reading
 from content.numerals import parse_chinese_numeral
 
@@ -63,7 +65,20 @@ async def contents_reply(context: BotContext) -> Reply:
 def card_reply(context: BotContext, card: reading.SectionCard) -> Reply:
     """A section's card: heading, curated points, full text and ‹ 目录 › buttons."""
     translate, language = context.services.translate, context.chat.language
-    return render.section_card(translate, language, card.document, card.section, card.numbers)
+    return _card(translate, language, card.document, card.section, tuple(card.numbers))
+
+
+@functools.lru_cache(maxsize=256)
+def _card(
+    translate: Translator,
+    language: str,
+    document: DocumentView,
+    section: SectionView,
+    numbers: tuple[int, ...],
+) -> Reply:
+    """Cards are the most read answer and the same for every reader of a language: rendered once
+    per content version (the views are frozen, the keyboard immutable), then shared."""
+    return render.section_card(translate, language, document, section, numbers)
 
 
 async def section_reply(context: BotContext, argument: str) -> Reply:

@@ -22,8 +22,7 @@ INLINE_RESULTS = 50  # Telegram's maximum per inline answer: more is refused, no
 
 
 async def _content(services: Services) -> ContentSnapshot | None:
-    async with services.store.transaction() as repo:
-        return await services.content(repo)
+    return await services.current_content()
 
 
 # --- the work plan -----------------------------------------------------------------------------
