@@ -4,6 +4,8 @@ post_init / post_shutdown, handlers and the command menu."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -117,7 +119,7 @@ def _post_init_for(settings: Settings, clock: Callable[[], datetime], content_di
             settings, store, library, translate, index, clock(), clock, content_dir=content_dir
         )
         application.bot_data.attach(services)
-        await set_command_menu(application, translate, settings.owner_ids)
+        await publish_command_menu(application, store, translate, settings.owner_ids)
         await start_schedule(application)
 
     return post_init
@@ -129,9 +131,36 @@ async def _post_shutdown(application: BotApplication) -> None:
         await services.store.close()
 
 
+MENU_FACT = "command_menu"
+
+
+async def publish_command_menu(
+    application: BotApplication, store: Store, translate: Translator, owner_ids: frozenset[int]
+) -> None:
+    """Publish the menu unless this bot already has exactly this one: Telegram keeps a bot's
+    commands, so a restart with the same menu (the usual case) makes no call and answers sooner.
+    The menu is known by a fingerprint of the bot's id, every command and description in every
+    language, and the owners; one that was not wholly published is tried again next start."""
+    menu = {
+        "bot": application.bot.id,
+        "owners": sorted(owner_ids),
+        "commands": {
+            language: [(name, translate.plain(language, f"menu.{name}")) for name in MENU + OWNER]
+            for language in LANGUAGES
+        },
+    }
+    fingerprint = hashlib.sha256(json.dumps(menu, ensure_ascii=False).encode()).hexdigest()
+    async with store.transaction() as repo:
+        if await repo.stored_fact(MENU_FACT) == fingerprint:
+            return
+    if await set_command_menu(application, translate, owner_ids):
+        async with store.transaction() as repo:
+            await repo.store_fact(MENU_FACT, fingerprint)
+
+
 async def set_command_menu(
     application: BotApplication, translate: Translator, owner_ids: frozenset[int]
-) -> None:
+) -> bool:
     """Per language (Chinese by default, English for clients set to English) and per scope:
     private chats see every command; in groups all members see the reading commands and admins
     the settings too; owners see their commands in their own chat."""
@@ -143,7 +172,7 @@ async def set_command_menu(
     ]
     scopes += [(BotCommandScopeChat(owner), MENU + OWNER) for owner in sorted(owner_ids)]
 
-    async def publish(scope: BotCommandScope, names: tuple[str, ...], language: str) -> None:
+    async def publish(scope: BotCommandScope, names: tuple[str, ...], language: str) -> bool:
         commands = [BotCommand(name, translate.plain(language, f"menu.{name}")) for name in names]
         try:
             await application.bot.set_my_commands(
@@ -151,8 +180,11 @@ async def set_command_menu(
             )
         except BadRequest as exc:  # an owner who never opened a chat with the bot
             logger.warning("command menu for %s not set: %s", scope.type, exc.message)
+            return False
+        return True
 
     # All at once: ten round trips one after the other would delay the first answer.
-    await asyncio.gather(
+    published = await asyncio.gather(
         *(publish(scope, names, language) for language in LANGUAGES for scope, names in scopes)
     )
+    return all(published)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,17 @@ async def test_a_broken_reload_keeps_the_old_content(
     [failed] = await bot.say("/reload", chat_id=OWNER_ID)
     assert failed.text.startswith("内容有错误，没有重新导入")
     assert _texts(await bot.say("/topic 海牙"))[0].startswith("主题：海牙协定")
+
+
+async def test_a_restart_with_the_same_menu_publishes_nothing(
+    settings: Settings, api: TelegramStandIn
+) -> None:
+    """Telegram keeps a bot's commands: a restart re-publishes them only when they changed."""
+    async with driven_bot(settings, api):
+        first = len(api.calls_of("setMyCommands"))
+    assert first > 0
+    async with driven_bot(settings, api):
+        assert len(api.calls_of("setMyCommands")) == first  # same menu: no call at all
+    with_new_owner = replace(settings, owner_ids=frozenset({42, 43}))
+    async with driven_bot(with_new_owner, api):
+        assert len(api.calls_of("setMyCommands")) > first  # owners changed: published again

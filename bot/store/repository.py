@@ -121,6 +121,15 @@ class Repository:
 
     # --- content -------------------------------------------------------------------------------
 
+    async def stored_fact(self, key: str) -> str | None:
+        """A key/value fact kept beside the content (e.g. what command menu was published)."""
+        return await self.session.scalar(
+            select(ContentStateRow.value).where(ContentStateRow.key == key)
+        )
+
+    async def store_fact(self, key: str, value: str) -> None:
+        await self.session.merge(ContentStateRow(key=key, value=value))
+
     async def stored_content_hash(self) -> str | None:
         return await self.session.scalar(
             select(ContentStateRow.value).where(ContentStateRow.key == CONTENT_HASH_KEY)
