@@ -11,11 +11,11 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
-from bot.callbacks import Action, parse_callback, pattern
+from bot.callbacks import Action, pattern
 from bot.context import BotContext
 from bot.i18n import Html
 from bot.replies.answering import echo, edit_in_place
-from bot.replies.catalogue import unknown_topic
+from bot.replies.catalogue import topic_to_change, unknown_topic
 from bot.replies.suggestions import joined
 from bot.usecases import subscriptions
 from bot.usecases.subscriptions import Added, Kind, Removal, Subscribed
@@ -147,20 +147,11 @@ async def confirm_button(update: Update, context: BotContext) -> None:
     """The button under a deep link's question: subscribe, and say so in place of the question."""
     query = update.callback_query
     assert query is not None
-    services = context.services
-    callback = parse_callback(query.data)
-    slug = callback.argument if callback else ""
-    chat_id = context.chat.id
-    # A forged or stale button is answered before asking Telegram who the user is.
-    if chat_id is None or not subscriptions.is_topic(services, slug):
-        await query.answer(unknown_topic(update, context))
+    target = await topic_to_change(update, context)
+    if target is None:
         return
-    language = context.chat.language
-    if not await context.may_change_settings():
-        await query.answer(
-            services.translate.plain(language, "subscribe.not_admin"), show_alert=True
-        )
-        return
+    chat_id, slug = target
+    services, language = context.services, context.chat.language
     result = await subscriptions.confirm_topic(services, chat_id, language, slug)
     if result is None:  # /reload dropped the topic meanwhile
         await query.answer(unknown_topic(update, context))

@@ -7,10 +7,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import Action, parse_callback, pattern
+from bot.callbacks import Action, pattern
 from bot.context import BotContext
 from bot.replies.answering import edit_in_place
-from bot.replies.catalogue import catalogue_keyboard, topics_reply, unknown_topic
+from bot.replies.catalogue import catalogue_keyboard, topic_to_change, topics_reply, unknown_topic
 from bot.usecases import subscriptions
 from bot.usecases.subscriptions import Toggle, Toggled
 
@@ -27,20 +27,11 @@ async def toggle_topic(update: Update, context: BotContext) -> None:
     may look at the catalogue; in groups only admins toggle."""
     query = update.callback_query
     assert query is not None
-    services = context.services
-    callback = parse_callback(query.data)
-    slug = callback.argument if callback else ""
-    chat_id = context.chat.id
-    # A forged or stale button is answered before asking Telegram who the user is.
-    if chat_id is None or not subscriptions.is_topic(services, slug):
-        await query.answer(unknown_topic(update, context))
+    target = await topic_to_change(update, context)
+    if target is None:
         return
-    language = context.chat.language
-    if not await context.may_change_settings():
-        await query.answer(
-            services.translate.plain(language, "subscribe.not_admin"), show_alert=True
-        )
-        return
+    chat_id, slug = target
+    services, language = context.services, context.chat.language
     toggle = await subscriptions.toggle_topic(services, chat_id, language, slug)
     if toggle is None:  # /reload dropped the topic meanwhile
         await query.answer(unknown_topic(update, context))

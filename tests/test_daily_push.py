@@ -15,19 +15,12 @@ from bot.config import Settings
 from bot.scheduler import PushReport, push
 from bot.services import Services
 from entry.standin import StoredMessage, TelegramStandIn
+from tests.support.clock import Clock
 from tests.support.driver import BotDriver, driven_bot
 
 BACKENDS = ("sqlite", "postgresql")
 SHANGHAI_NINE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
 PRIVATE, GROUP, ADMIN, MEMBER = 1001, -500, 7, 8
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from bot.store.models import ContentStateRow
 from content.catalog import fold
 from content.library import Library
 from entry.standin import JSON, StoredMessage, TelegramStandIn, parse_telegram_html
+from tests.support.content import on_topic
 from tests.support.driver import BotDriver, driven_bot
 
 LI, EN_USER, ADMIN = 1001, 2002, 3003
@@ -75,18 +76,6 @@ def group(api: TelegramStandIn) -> int:
     api.user(ADMIN, "Admin")
     api.member_status(GROUP, ADMIN, "administrator")
     return GROUP
-
-
-def on_topic(library: Library, slug: str) -> list[tuple[int, str]]:
-    """(section number, text) of every passage the catalogue tags with the topic."""
-    topic = library.catalog.by_slug(slug)
-    assert topic is not None
-    return [
-        (section.number, passage.text)
-        for section in library.primary.document.sections
-        for passage in section.passages
-        if topic.tags(passage.text)
-    ]
 
 
 def containing(library: Library, query: str) -> list[str]:

@@ -6,31 +6,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.briefing import ContentIndex
 from bot.config import Settings
-from bot.i18n import Translator
 from bot.services import Services
-from bot.store import Store
-from bot.store.content_import import sync_content
 from bot.store.repository import KEYWORD, TOPIC
 from bot.usecases import briefing_settings, chats
 from bot.usecases.briefing_settings import Followed, Outcome
-from content.library import load_library
+from tests.support.clock import Clock
+from tests.support.services import opened_services
 
 PRIVATE, GROUP = 1001, -100777
 SHANGHAI_NINE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -39,20 +27,12 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def services(tmp_path: Path, clock: Clock) -> AsyncIterator[Services]:
+async def services(
+    settings: Settings, bot_database_url: str, clock: Clock
+) -> AsyncIterator[Services]:
     """As entry/application.py's post_init builds them, on a throwaway database."""
-    settings = Settings(
-        bot_token="123456:TEST", database_url=f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3"
-    )
-    library = load_library()
-    store = Store(settings.database_url)
-    try:
-        await store.migrate()
-        await sync_content(store, library)
-        index = ContentIndex(library.primary.document, library.catalog)
-        yield Services(settings, store, library, Translator.load(), index, clock(), clock)
-    finally:
-        await store.close()
+    async with opened_services(settings, bot_database_url, clock) as services:
+        yield services
 
 
 @pytest.fixture

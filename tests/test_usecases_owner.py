@@ -7,24 +7,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from telegram.error import BadRequest, Forbidden
 
-from bot.briefing import ContentIndex
 from bot.config import Settings
-from bot.i18n import Translator
 from bot.logs import REDACTED
 from bot.services import Services
-from bot.store import Store
-from bot.store.content_import import sync_content
 from bot.store.repository import FAILED, GAVE_UP, KEYWORD, SENT, TOPIC
 from bot.usecases import owner_tools
 from bot.usecases.owner_tools import BroadcastProgress
-from content.library import load_library
 from handlers.errors import TRACEBACK_ROOM, OwnerReports, report_text
+from tests.support.services import opened_services
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai: today is 2026-03-10
 TODAY = date(2026, 3, 10)
@@ -33,23 +29,12 @@ TOKEN = "123456:TEST-secret-token-abcdefghijklmnop"
 
 
 @pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
+async def services(settings: Settings, bot_database_url: str) -> AsyncIterator[Services]:
     """As entry/application.py's post_init builds them, on a throwaway database."""
-    settings = Settings(
-        bot_token=TOKEN,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3",
-        owner_ids=frozenset({OWNER}),
-    )
-    library = load_library()
-    store = Store(settings.database_url)
-    try:
-        await store.migrate()
-        await sync_content(store, library)
-        index = ContentIndex(library.primary.document, library.catalog)
-        started = NOW - timedelta(hours=2, minutes=3, seconds=4.5)
-        yield Services(settings, store, library, Translator.load(), index, started, lambda: NOW)
-    finally:
-        await store.close()
+    owned = replace(settings, bot_token=TOKEN, owner_ids=frozenset({OWNER}))
+    started = NOW - timedelta(hours=2, minutes=3, seconds=4.5)
+    async with opened_services(owned, bot_database_url, lambda: NOW, started=started) as services:
+        yield services
 
 
 async def _chat(services: Services, chat_id: int, kind: str, active: bool = True) -> None:

@@ -6,59 +6,33 @@ The end-to-end tests (test_reading_e2e.py, test_topics_e2e.py) check how it is r
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from bot import lookup, render
-from bot.briefing import ContentIndex
 from bot.config import Settings
-from bot.i18n import Translator
 from bot.services import Services
-from bot.store import Store
-from bot.store.content_import import sync_content
 from bot.usecases import reading
 from content.catalog import fold
 from content.library import Library
+from tests.support.content import on_topic
+from tests.support.services import opened_services
 
 HEADING_4 = "建设一流专利商标审查机构，全面打赢审查提质增效攻坚战。"
 NOW = datetime(2022, 3, 1, 1, 0, tzinfo=UTC)
 
 
-@asynccontextmanager
-async def opened(url: str, library: Library, *, imported: bool = True) -> AsyncIterator[Services]:
-    """What post_init opens (entry/application.py), with a fixed clock."""
-    store = Store(url)
-    try:
-        await store.migrate()
-        if imported:
-            await sync_content(store, library)
-        yield Services(
-            Settings(database_url=url),
-            store,
-            library,
-            Translator.load(),
-            ContentIndex(library.primary.document, library.catalog),
-            NOW,
-            lambda: NOW,
-        )
-    finally:
-        await store.close()
-
-
 @pytest.fixture
-async def services(tmp_path: Path, library: Library) -> AsyncIterator[Services]:
-    async with opened(f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3", library) as services:
+async def services(settings: Settings, bot_database_url: str) -> AsyncIterator[Services]:
+    async with opened_services(settings, bot_database_url, lambda: NOW) as services:
         yield services
 
 
 @pytest.fixture
-async def empty(tmp_path: Path, library: Library) -> AsyncIterator[Services]:
-    """A store before any content is imported."""
-    url = f"sqlite+aiosqlite:///{tmp_path}/empty.sqlite3"
-    async with opened(url, library, imported=False) as services:
+async def empty(settings: Settings, database_url: str) -> AsyncIterator[Services]:
+    """No content imported yet."""
+    async with opened_services(settings, database_url, lambda: NOW, imported=False) as services:
         yield services
 
 
@@ -68,17 +42,6 @@ def containing(library: Library, query: str) -> list[str]:
         for s in library.primary.document.sections
         for p in s.passages
         if fold(query) in fold(p.text)
-    ]
-
-
-def on_topic(library: Library, slug: str) -> list[tuple[int, str]]:
-    topic = library.catalog.by_slug(slug)
-    assert topic is not None
-    return [
-        (s.number, p.text)
-        for s in library.primary.document.sections
-        for p in s.passages
-        if topic.tags(p.text)
     ]
 
 

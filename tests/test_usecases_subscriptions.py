@@ -8,16 +8,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from bot.briefing import ContentIndex
 from bot.config import Settings
-from bot.i18n import Translator
 from bot.services import Services
-from bot.store import Store
-from bot.store.content_import import sync_content
 from bot.usecases import chats, subscriptions
 from bot.usecases.subscriptions import (
     MAX_NAMES_PER_COMMAND,
@@ -30,27 +25,17 @@ from bot.usecases.subscriptions import (
     Toggled,
 )
 from content.catalog import Topic
-from content.library import load_library
+from tests.support.services import opened_services
 
 LI, ALICE, GROUP = 1001, 2002, -100777
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
+async def services(settings: Settings, bot_database_url: str) -> AsyncIterator[Services]:
     """As entry/application.py's post_init builds them, on a throwaway database."""
-    settings = Settings(
-        bot_token="123456:TEST", database_url=f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3"
-    )
-    library = load_library()
-    store = Store(settings.database_url)
-    try:
-        await store.migrate()
-        await sync_content(store, library)
-        index = ContentIndex(library.primary.document, library.catalog)
-        yield Services(settings, store, library, Translator.load(), index, NOW, lambda: NOW)
-    finally:
-        await store.close()
+    async with opened_services(settings, bot_database_url, lambda: NOW) as services:
+        yield services
 
 
 @pytest.fixture

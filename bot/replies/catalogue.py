@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import render
-from bot.callbacks import Action, Callback
+from bot.callbacks import Action, Callback, parse_callback
 from bot.context import BotContext
 from bot.i18n import Html, language_for
 from bot.usecases import subscriptions
@@ -52,3 +52,25 @@ def unknown_topic(update: Update, context: BotContext) -> str:
     user = update.effective_user
     language = language_for(user.language_code if user else None)
     return context.services.translate.plain(language, "topics.unknown")
+
+
+async def topic_to_change(update: Update, context: BotContext) -> tuple[int, str] | None:
+    """The (chat, topic slug) a subscribe or toggle button may change, or None once the tap has
+    been answered: a forged or stale slug before asking Telegram who the user is, then a
+    non-admin in a group."""
+    query = update.callback_query
+    assert query is not None
+    services = context.services
+    callback = parse_callback(query.data)
+    slug = callback.argument if callback else ""
+    chat_id = context.chat.id
+    if chat_id is None or not subscriptions.is_topic(services, slug):
+        await query.answer(unknown_topic(update, context))
+        return None
+    if not await context.may_change_settings():
+        language = context.chat.language
+        await query.answer(
+            services.translate.plain(language, "subscribe.not_admin"), show_alert=True
+        )
+        return None
+    return chat_id, slug
