@@ -58,12 +58,22 @@ class Translator:
 
     @classmethod
     def load(cls, directory: Path = LOCALES_DIR) -> Translator:
+        """Each language's catalogue is `<lang>.toml` plus any `<lang>.<part>.toml` beside it
+        (one part per area of the bot, so that translators and developers edit small files); a
+        key defined twice is an error, not a silent override."""
         catalogues: dict[str, dict[str, str]] = {}
         for language in LANGUAGES:
-            with (directory / f"{language}.toml").open("rb") as handle:
-                flat: dict[str, str] = {}
-                _flatten("", tomllib.load(handle), flat)
-                catalogues[language] = flat
+            flat: dict[str, str] = {}
+            files = [directory / f"{language}.toml", *sorted(directory.glob(f"{language}.*.toml"))]
+            for path in files:
+                part: dict[str, str] = {}
+                with path.open("rb") as handle:
+                    _flatten("", tomllib.load(handle), part)
+                twice = sorted(set(part) & set(flat))
+                if twice:
+                    raise ValueError(f"{path.name} defines keys defined before: {twice[:5]}")
+                flat.update(part)
+            catalogues[language] = flat
         return cls(catalogues)
 
     def placeholders(self, language: str, key: str) -> set[str]:
