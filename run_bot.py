@@ -2,6 +2,7 @@
 
 python run_bot.py               with BOT_TOKEN: poll Telegram, or serve WEBHOOK_URL if set;
                                 without BOT_TOKEN: the console sandbox
+python run_bot.py --reset-sandbox   the console sandbox, started afresh (its database deleted)
 python run_bot.py migrate       apply pending schema migrations, then exit
 python run_bot.py backup PATH   a consistent copy of the live SQLite database
 """
@@ -34,6 +35,11 @@ _STARTUP_ERRORS = (ContentError, SQLAlchemyError, OSError, InvalidToken)
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="run_bot.py", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--reset-sandbox",
+        action="store_true",
+        help="console sandbox only: delete its database (data/sandbox.sqlite3) and start afresh",
+    )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("migrate", help="apply pending schema migrations, then exit")
     backup = commands.add_parser("backup", help="copy the live SQLite database to PATH")
@@ -59,6 +65,21 @@ def _run(settings: Settings) -> None:
     asyncio.run(poll_until_signalled(build_application(settings)))
 
 
+def _reset_sandbox(settings: Settings, command: str | None) -> str | None:
+    """Delete the sandbox's own database before it starts; the reason it cannot, or None."""
+    if command is not None or not settings.sandbox:
+        return "only for the console sandbox (no BOT_TOKEN and no other command)"
+    from entry.console import SandboxError, reset_sandbox
+
+    try:
+        removed = reset_sandbox(settings)
+    except (SandboxError, OSError) as exc:
+        return str(exc)
+    names = ", ".join(str(path) for path in removed) or "nothing to remove"
+    print(f"Sandbox reset: {names}")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = _arguments(sys.argv[1:] if argv is None else argv)
     try:
@@ -66,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    if arguments.reset_sandbox:
+        failure = _reset_sandbox(settings, arguments.command)
+        if failure:
+            print(f"--reset-sandbox: {failure}", file=sys.stderr)
+            return 2
     if arguments.command == "migrate":
         from bot.store import Store
 

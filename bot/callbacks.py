@@ -26,6 +26,12 @@ class Action(StrEnum):
     SET_LANGUAGE = "lang"  # lang:<code>
     ONBOARDING = "onb"  # onb:topics | onb:keep | onb:time:HHMM
     BROADCAST = "bc"  # bc:send:<id> | bc:cancel:<id>
+    UNSUBSCRIBE_ALL = "ua"  # ua:yes | ua:no    /unsubscribe all, once confirmed (or not)
+    FORGET_CHAT = "wipe"  # wipe:ask | wipe:yes:<minute> | wipe:no   delete the chat's data (/stop)
+    PAST_BRIEFING = "hist"  # hist:<delivery id>   a briefing of /history again, as a new message
+    MORE_ON_TOPIC = "more"  # more:<slug>          /topic's first page (under a briefing)
+    DROP_TOPIC = "unsub"  # unsub:<slug>           unsubscribe in one tap (under a briefing)
+    UNDO_DROP = "resub"  # resub:<slug>            subscribe again (Undo under its answer)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Sending one planned briefing: claim its ledger row, send, mark the outcome, and meet each of
-Telegram's faults the way it asks to be met.
+"""Sending one planned briefing: claim its ledger row, send (without a sound for a chat that chose
+/quiet), mark the outcome, and meet each of Telegram's faults the way it asks to be met.
 
     403 Forbidden          the chat blocked or removed the bot: chat inactive, data kept
     ChatMigrated           the group became a supergroup: move the chat, send there
@@ -77,9 +77,11 @@ async def send_claimed(
     """Send a ledger row this process has claimed. Never raises for Telegram's faults: every
     outcome is written to the ledger."""
     store, translate = services.store, services.translate
+    quiet = False
     if isinstance(claim.payload, BroadcastPayload):  # the owner's words, escaped, nothing more
         text, keyboard = Html(escape(claim.payload.text)), None
     else:
+        quiet = claim.quiet  # the chat's /quiet: the briefing arrives without a sound
         text, keyboard = render.briefing_message(
             translate,
             claim.language,
@@ -94,7 +96,11 @@ async def send_claimed(
     while True:
         try:
             message = await bot.send_message(
-                chat_id, text, reply_markup=keyboard, message_thread_id=thread_id
+                chat_id,
+                text,
+                reply_markup=keyboard,
+                message_thread_id=thread_id,
+                disable_notification=quiet or None,
             )
         except RetryAfter as error:
             rate_limited += 1

@@ -11,11 +11,13 @@ from bot.store import Repository
 from bot.store.models import PassageRow
 from content.catalog import Catalog, Topic, fold
 
+MIN_KEYWORD_LENGTH = 2  # one hanzi (的, 专) is in nearly every passage
 MAX_KEYWORD_LENGTH = 30
 MAX_SUBSCRIPTIONS = 30
 MAX_QUERY_LENGTH = 100
 MAX_NAMES_PER_COMMAND = 30
 MAX_WORDS_PER_NAME = 8  # the longest alias has fewer words
+EVERY_PASSAGE = 100_000  # more passages than any work plan has (the 2022 plan: under a hundred)
 _WORD = re.compile(r"[^\s,，、;；]+")
 
 
@@ -44,7 +46,7 @@ def is_keyword_shaped(query: str) -> bool:
     (a lone 。 would match every passage)."""
     folded = fold(query)
     return (
-        len(folded) >= 2
+        len(folded) >= MIN_KEYWORD_LENGTH
         and len(query.strip()) <= MAX_KEYWORD_LENGTH
         and any(char.isalnum() for char in folded)
     )
@@ -77,11 +79,15 @@ def _found(topic: Topic | None, rows: Iterable[PassageRow], total: int) -> Found
 async def passages_for_topic_or_keyword(
     repo: Repository, catalog: Catalog, query: str, offset: int, limit: int
 ) -> Found:
-    """/topic: a catalogue topic by any of its names, else the text as a keyword."""
+    """/topic: a catalogue topic by any of its names, else the text as a keyword; either way in
+    document order (the store ranks a keyword's passages by occurrences, which is /search's
+    order: /topic takes them all, a few hundred at most, and pages them in order)."""
     topic = catalog.resolve(query)
     if topic is not None:
         return _found(topic, *await repo.passages_on_topic(topic.slug, offset, limit))
-    return _found(None, *await repo.passages_containing(query, offset, limit))
+    rows, total = await repo.passages_containing(query, 0, EVERY_PASSAGE)
+    in_order = sorted(rows, key=lambda row: row.position)
+    return _found(None, in_order[offset : offset + limit], total)
 
 
 async def search(repo: Repository, catalog: Catalog, query: str, offset: int, limit: int) -> Found:

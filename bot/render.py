@@ -15,6 +15,12 @@ from content.numerals import to_chinese_numeral
 
 MESSAGE_LIMIT = 4096
 BUTTON_LABEL_LIMIT = 28
+SECTION_BUTTONS_PER_ROW = 4  # under a briefing; Telegram allows 8
+CONTENTS_ROW = 4  # section-number buttons to a row in the table of contents
+NEW_MESSAGE = "new"  # toc:new — the contents as a new message (under a full text), not in place
+# A full text's paragraphs: joined passages reach PARAGRAPH_MIN characters, stay under MAX.
+PARAGRAPH_MIN, PARAGRAPH_MAX = 60, 160
+PARAGRAPH_BREAK = "\n\n"
 
 
 def section_reference(translate: Translator, language: str, number: int) -> str:
@@ -63,9 +69,19 @@ def section_card(
 
 
 def section_keyboard(
-    translate: Translator, language: str, number: int, numbers: Sequence[int]
+    translate: Translator,
+    language: str,
+    number: int,
+    numbers: Sequence[int],
+    *,
+    under_full_text: bool = False,
 ) -> InlineKeyboardMarkup:
+    """The card's buttons: 📄 full text, then ‹ previous · contents · next ›, which replace the
+    card in place. `under_full_text`: the same navigation under the last part of a section's
+    full text, which stays as it is: the neighbouring card and the contents come as new
+    messages (OPEN_CARD, CONTENTS with NEW_MESSAGE), and there is no full-text button."""
     index = numbers.index(number)
+    open_action = Action.OPEN_CARD if under_full_text else Action.OPEN_SECTION
     navigation: list[InlineKeyboardButton] = []
     if index > 0:
         previous = numbers[index - 1]
@@ -74,13 +90,15 @@ def section_keyboard(
                 translate.plain(
                     language, "button.previous", label=_nav_label(translate, language, previous)
                 ),
-                callback_data=Callback(Action.OPEN_SECTION, str(previous)).encode(),
+                callback_data=Callback(open_action, str(previous)).encode(),
             )
         )
     navigation.append(
         InlineKeyboardButton(
             translate.plain(language, "button.contents"),
-            callback_data=Callback(Action.CONTENTS).encode(),
+            callback_data=Callback(
+                Action.CONTENTS, NEW_MESSAGE if under_full_text else ""
+            ).encode(),
         )
     )
     if index < len(numbers) - 1:
@@ -90,9 +108,11 @@ def section_keyboard(
                 translate.plain(
                     language, "button.next", label=_nav_label(translate, language, following)
                 ),
-                callback_data=Callback(Action.OPEN_SECTION, str(following)).encode(),
+                callback_data=Callback(open_action, str(following)).encode(),
             )
         )
+    if under_full_text:
+        return InlineKeyboardMarkup([navigation])
     full_text = InlineKeyboardButton(
         translate.plain(language, "button.full_text"),
         callback_data=Callback(Action.FULL_TEXT, str(number)).encode(),
@@ -106,10 +126,20 @@ def _nav_label(translate: Translator, language: str, number: int) -> str:
     return to_chinese_numeral(number) if language == "zh" else str(number)
 
 
+def _contents_button_label(translate: Translator, language: str, number: int) -> str:
+    """总体思路 / 一 … 八 in Chinese, Intro / 1 … 8 in English: the headings are in the text."""
+    if number == 0:
+        return translate.plain(language, "reading.intro_button")
+    return to_chinese_numeral(number) if language == "zh" else str(number)
+
+
 def contents(
     translate: Translator, language: str, document: DocumentView, sections: Iterable[SectionView]
 ) -> tuple[Html, InlineKeyboardMarkup]:
-    """The table of contents: every heading in the text, and a button per section."""
+    """The table of contents: every heading in full in the text, numbered as the document
+    numbers them (in English: the English heading under its number, the original beneath), and
+    buttons that carry only those numbers, several to a row (the introduction on a row of its
+    own, then CONTENTS_ROW a row)."""
     lines = [
         translate(
             language,
@@ -121,28 +151,29 @@ def contents(
         ),
         "",
     ]
-    buttons: list[list[InlineKeyboardButton]] = []
+    rows: list[list[InlineKeyboardButton]] = []
+    numbered: list[InlineKeyboardButton] = []
     for section in sections:
         if section.number == 0:
-            heading = translate.plain(language, "sections.intro")
+            lines.append(escape(translate.plain(language, "sections.intro")))
+        elif language == "en" and section.heading_en:
+            lines.append(
+                f"\n<b>{section.number}.</b> {escape(section.heading_en)}\n"
+                f"<i>{escape(section_title(section))}</i>"
+            )
         else:
-            heading = section_title(section)
-        label = heading
-        if language == "en" and section.number and section.heading_en:
-            lines.append(f"{escape(heading)}\n    <i>{escape(section.heading_en)}</i>")
-            label = f"{section.number}. {section.heading_en}"
-        else:
-            lines.append(escape(heading))
-        buttons.append(
-            [
-                InlineKeyboardButton(
-                    _shorten(label, BUTTON_LABEL_LIMIT if language == "zh" else 48),
-                    callback_data=Callback(Action.OPEN_SECTION, str(section.number)).encode(),
-                )
-            ]
+            lines.append(escape(section_title(section)))
+        button = InlineKeyboardButton(
+            _contents_button_label(translate, language, section.number),
+            callback_data=Callback(Action.OPEN_SECTION, str(section.number)).encode(),
         )
-    lines.extend(["", translate(language, "sections.hint")])
-    return Html("\n".join(lines)), InlineKeyboardMarkup(buttons)
+        if section.number == 0:
+            rows.append([button])
+        else:
+            numbered.append(button)
+    rows.extend(numbered[i : i + CONTENTS_ROW] for i in range(0, len(numbered), CONTENTS_ROW))
+    lines.extend(["", translate(language, "reading.contents_hint")])
+    return Html("\n".join(lines)), InlineKeyboardMarkup(rows)
 
 
 def pack(pieces: Iterable[str], budget: int) -> list[str]:
@@ -166,27 +197,73 @@ def pack(pieces: Iterable[str], budget: int) -> list[str]:
     return chunks
 
 
+def paragraphs(passages: Sequence[str]) -> list[list[str]]:
+    """Passages grouped into paragraphs for reading: a long passage stands alone, short ones
+    are joined (up to PARAGRAPH_MAX characters) until a paragraph has PARAGRAPH_MIN, and a
+    short last one joins the one before it. The text itself is untouched."""
+    groups: list[list[str]] = []
+    size = 0
+    for passage in passages:
+        if groups and size < PARAGRAPH_MIN and size + len(passage) <= PARAGRAPH_MAX:
+            groups[-1].append(passage)
+            size += len(passage)
+        else:
+            groups.append([passage])
+            size = len(passage)
+    last_is_short = len(groups) > 1 and size < PARAGRAPH_MIN
+    if last_is_short and sum(map(len, groups[-2])) + size <= PARAGRAPH_MAX:
+        groups[-2].extend(groups.pop())
+    return groups
+
+
+def _chunks(groups: Sequence[Sequence[str]], budget: int) -> list[str]:
+    """Paragraphs into message bodies of at most `budget` characters, blank lines between
+    paragraphs. A paragraph too long for one message is split between its passages (sentences),
+    and only a single passage over the budget is cut within itself."""
+    chunks: list[str] = []
+    current = ""
+    for group in groups:
+        text = "".join(group)
+        joined = f"{current}{PARAGRAPH_BREAK}{text}" if current else text
+        if len(joined) <= budget:
+            current = joined
+            continue
+        if current:
+            chunks.append(current)
+            current = ""
+        if len(text) <= budget:
+            current = text
+            continue
+        *whole, current = pack(group, budget)
+        chunks.extend(whole)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def full_text(
     translate: Translator, language: str, section: SectionView, passages: Sequence[str]
 ) -> list[Html]:
-    """The section verbatim, split at sentence boundaries into messages under the limit."""
+    """The section verbatim in paragraphs (blank lines between), split between sentences into
+    messages under the limit. The caller puts section_keyboard(…, under_full_text=True) under
+    the last one."""
     label = section_label(translate, language, section.number)
     title = f"<b>{escape(section_title(section))}</b>"
     # The headers' HTML is longer than what Telegram counts of it: a safe margin.
     longest_header = translate(
         language, "section.full_text_continued", label=label, part=999, parts=999
     )
-    budget = MESSAGE_LIMIT - len(longest_header) - len(title) - 2
-    chunks = [escape(chunk) for chunk in pack(passages, budget)]
+    budget = MESSAGE_LIMIT - len(longest_header) - len(title) - 3
+    chunks = [escape(chunk) for chunk in _chunks(paragraphs(passages), budget)]
     if len(chunks) == 1:
         header = translate(language, "section.full_text_header", label=label)
-        return [Html(f"{header}\n{title}\n{chunks[0]}")]
+        return [Html(f"{header}\n{title}\n\n{chunks[0]}")]
     return [
         Html(
             translate(
                 language, "section.full_text_continued", label=label, part=i, parts=len(chunks)
             )
-            + f"\n{title}\n{chunk}"
+            + f"\n{title}\n\n{chunk}"
         )
         for i, chunk in enumerate(chunks, start=1)
     ]
@@ -288,12 +365,17 @@ def briefing_message(
     picks: Sequence[Pick],
     texts: dict[str, str],
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
-    """One message: each chosen passage verbatim under its topic and section reference, and a
-    button per section to open it."""
+    """One message: each chosen passage verbatim under its topic and section reference, a button
+    per section to open it, and for each catalogue topic it quotes a row of two: more on the
+    topic (/topic's listing) and unsubscribe from it in one tap. Keyword follows get no row."""
     lines: list[str] = [translate(language, "briefing.header", day=day, title=document_title)]
     sections: list[int] = []
+    topics: dict[str, str] = {}  # slug → name, for the topic buttons; keywords get none
     for pick in picks:
         key, number = pick.passage, pick.section_number
+        slug = pick.follow_key.removeprefix("topic:")
+        if slug != pick.follow_key and slug.isascii() and 0 < len(slug) <= 24:
+            topics.setdefault(slug, pick.label(language) or slug)
         reference = section_reference(translate, language, number)
         label = pick.label(language)
         round_number = pick.round
@@ -313,5 +395,24 @@ def briefing_message(
         )
         for n in sections
     ]
-    keyboard = InlineKeyboardMarkup([buttons]) if buttons else None
+    # Telegram takes at most 8 buttons a row; /items 10 can quote all nine sections.
+    rows = [
+        buttons[i : i + SECTION_BUTTONS_PER_ROW]
+        for i in range(0, len(buttons), SECTION_BUTTONS_PER_ROW)
+    ]
+    for slug, name in topics.items():
+        shown = _shorten(name, 16)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    translate.plain(language, "briefing_buttons.more", name=shown),
+                    callback_data=Callback(Action.MORE_ON_TOPIC, slug).encode(),
+                ),
+                InlineKeyboardButton(
+                    translate.plain(language, "briefing_buttons.unsubscribe", name=shown),
+                    callback_data=Callback(Action.DROP_TOPIC, slug).encode(),
+                ),
+            ]
+        )
+    keyboard = InlineKeyboardMarkup(rows) if rows else None
     return listing(lines[0], lines[1:]), keyboard

@@ -13,6 +13,15 @@ The ledger has one row per chat and local date:
     sending  → claimed by a sender, just before the send (reset to queued at start-up)
     sent | uncertain (a read timeout: may have arrived, never re-sent) | failed (retried with
     backoff while the day lasts) | gave_up (blocked, removed, refused, or the day is over)
+
+Two rules on top of it:
+
+- A briefing not yet sent (planned or queued) follows the chat's later choices: when what it
+  follows or its /items changes, `replan` takes back its choice (the `Undo` kept in its payload)
+  and chooses again. The language is read at send time.
+- At most one briefing in any MIN_GAP (20 hours) per chat, whatever its clock does: a due
+  occurrence is skipped (and `next_due_at` moves on) while the chat has a briefing claimed, sent,
+  uncertain or failed less than MIN_GAP ago; a sender checks it again before claiming.
 """
 
 from __future__ import annotations
@@ -27,16 +36,19 @@ from typing import Any
 from telegram import Bot
 
 from bot.briefing import (
+    MAX_PASSAGES,
     WHOLE_DOCUMENT,
     BriefingPayload,
     Payload,
     ReadingState,
-    compose,
+    compose_undoable,
     payload_from_json,
+    undo,
 )
 from bot.clock import (
     DEFAULT_BRIEFING_TIME,
     format_time_of_day,
+    is_chosen_day,
     local_date,
     next_occurrence,
     occurrence,
@@ -46,8 +58,18 @@ from bot.context import BotContext
 from bot.delivery import Outcome, send_claimed
 from bot.services import Services
 from bot.store import Repository
-from bot.store.models import DeliveryRow
-from bot.store.repository import BRIEFING, FAILED, GAVE_UP, PLANNED, QUEUED, Claim
+from bot.store.models import DeliveryRow, ReadingStateRow, ScheduleRow
+from bot.store.repository import (
+    BRIEFING,
+    FAILED,
+    GAVE_UP,
+    PLANNED,
+    QUEUED,
+    SENDING,
+    SENT,
+    UNCERTAIN,
+    Claim,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +85,11 @@ JOB_NAME = "daily-briefings"
 # process that died. Sends finish in seconds; a send held past this by Telegram's 429s could be
 # duplicated (README: Deployment).
 SENDING_LEASE = timedelta(minutes=10)
+# At most one briefing per chat in any MIN_GAP, whatever its clock does (a zone whose local date
+# steps back, an earlier time): measured from when the last one was claimed, sent or failed.
+MIN_GAP = timedelta(hours=20)
+ATTEMPTED = (SENDING, SENT, UNCERTAIN, FAILED)  # briefings that went out, or may still
+REPLANNABLE = (PLANNED, QUEUED)  # not yet claimed: may still be chosen again
 
 
 @dataclass
@@ -80,30 +107,69 @@ class PushReport:
         return self.outcomes.get("sent", 0)
 
 
-def _choose(
-    services: Services, subscriptions: list[Any], state_row: Any
-) -> tuple[BriefingPayload, tuple[list[str], dict[str, list[Any]], int]]:
-    """Today's picks for one chat, as the ledger payload, and its reading state after them
-    (received, cursors, rotation); nothing is written."""
-    state = ReadingState(
-        set(state_row.received),
-        {key: (int(value[0]), value[1]) for key, value in state_row.cursors.items()},
-        state_row.rotation,
+State = tuple[list[str], dict[str, list[Any]], int]  # received, cursors, rotation: as stored
+
+
+def _reading_state(row: ReadingStateRow) -> ReadingState:
+    return ReadingState(
+        set(row.received),
+        {key: (int(value[0]), value[1]) for key, value in row.cursors.items()},
+        row.rotation,
     )
+
+
+def _choose(
+    services: Services, subscriptions: list[Any], state: ReadingState, limit: int
+) -> tuple[BriefingPayload, State]:
+    """Today's picks for one chat (at most `limit`), as the ledger payload with its undo, and the
+    reading state after them (received, cursors, rotation); nothing is written."""
     index = services.index
     follows = index.follows((s.kind, s.value, s.label) for s in subscriptions)
-    picks = compose(follows, state)
-    if not picks and follows[0].key != WHOLE_DOCUMENT:  # what it follows is gone from the text
-        picks = compose(index.follows(()), state)
+    fallback = index.follows(()) if follows[0].key != WHOLE_DOCUMENT else []
+    # The fallback: what the chat follows is gone from the text.
+    picks, change = compose_undoable(follows, state, limit, fallback)
     position = index.position
     received = sorted(state.received, key=lambda key: position.get(key, len(position)))
     cursors = {key: [round_, last] for key, (round_, last) in state.cursors.items()}
-    payload = BriefingPayload(services.library.primary.slug, tuple(picks))
+    payload = BriefingPayload(services.library.primary.slug, tuple(picks), change)
     return payload, (received, cursors, state.rotation)
 
 
-def _advance(state_row: Any, state: tuple[list[str], dict[str, list[Any]], int]) -> None:
+def _advance(state_row: ReadingStateRow, state: State) -> None:
     state_row.received, state_row.cursors, state_row.rotation = state
+
+
+Recent = list[tuple[int, date, str, datetime]]  # what repo.recent_briefings gives per chat
+
+
+def _held_back(recent: Recent, day: date, at: datetime) -> bool:
+    """Whether the chat's briefing for local `day`, due at `at`, must be skipped: the chat had
+    another (one of `recent`) less than MIN_GAP before. A failed one counts only while it may
+    still be retried (its day is not over before this one's)."""
+    return any(
+        other != day and (status != FAILED or other > day) and at - touched < MIN_GAP
+        for _id, other, status, touched in recent
+    )
+
+
+async def next_due(repo: Repository, schedule: ScheduleRow, now: datetime) -> datetime:
+    """The instant of the chat's next briefing that will go out: its next local time after now
+    on a day it chose, passing over the occurrences the ledger would refuse: a local date whose
+    briefing was sent (claimed, failed, given up) already, and any less than MIN_GAP after the
+    last one. What /settings shows as "next" is then true after a change of zone or time."""
+    at = parse_time_of_day(schedule.briefing_time)
+    assert at is not None  # stored times are always ones parse_time_of_day wrote
+    zone_name, weekdays, chat_id = schedule.timezone, schedule.weekdays, schedule.chat_id
+    candidate = next_occurrence(now, at, zone_name, weekdays)
+    recent = (await repo.recent_briefings([chat_id], now - MIN_GAP, ATTEMPTED)).get(chat_id, [])
+    taken = await repo.briefing_statuses(chat_id, local_date(now, zone_name) - timedelta(days=2))
+    for _ in range(10):
+        day = local_date(candidate, zone_name)
+        done = taken.get(day, PLANNED) not in REPLANNABLE
+        if not done and not _held_back(recent, day, candidate):
+            break
+        candidate = next_occurrence(candidate, at, zone_name, weekdays)
+    return candidate
 
 
 @dataclass(frozen=True)
@@ -116,18 +182,74 @@ async def plan_for(
     repo: Repository, services: Services, chat_id: int, timezone: str, now: datetime
 ) -> PlannedBriefing:
     """Today's briefing for the chat (today in its own zone), choosing its passages if this is
-    the first ask. Asking again returns the same one: the rotation advances once a day."""
+    the first ask. Asking again returns the same one: the rotation advances once a day. When
+    today's would be skipped (less than MIN_GAP after another: the zone stepped back, the time
+    moved earlier), today's is that other one, the one the chat got."""
     day = local_date(now, timezone)
+    existing = await repo.delivery(chat_id, day)
+    if existing is not None:
+        return PlannedBriefing(day, payload_from_json(existing.payload))
+    schedule = await repo.schedule(chat_id)
+    if schedule is not None:
+        standing = await _standing_in(repo, schedule, day)
+        if standing is not None:
+            return PlannedBriefing(standing.local_date, payload_from_json(standing.payload))
     row = await repo.reserve_delivery(chat_id, day, now)
-    if row is None:
+    if row is None:  # planned meanwhile, by the push or another process
         existing = await repo.delivery(chat_id, day)
         assert existing is not None
         return PlannedBriefing(day, payload_from_json(existing.payload))
-    states = await repo.reading_states([chat_id], services.library.primary.slug)
-    payload, state = _choose(services, await repo.subscriptions(chat_id), states[chat_id])
-    _advance(states[chat_id], state)
+    limit = schedule.items if schedule is not None else MAX_PASSAGES
+    slug = services.library.primary.slug
+    state_row = (await repo.reading_states([chat_id], slug))[chat_id]
+    payload, state = _choose(
+        services, await repo.subscriptions(chat_id), _reading_state(state_row), limit
+    )
+    _advance(state_row, state)
     row.payload = payload.to_json()
     return PlannedBriefing(day, payload)
+
+
+async def _standing_in(repo: Repository, schedule: ScheduleRow, day: date) -> DeliveryRow | None:
+    """The briefing that keeps local `day`'s from going out (one less than MIN_GAP before its
+    time), if there is one: the last such."""
+    at = parse_time_of_day(schedule.briefing_time)
+    assert at is not None
+    due_at = occurrence(day, at, schedule.timezone)
+    recent = await repo.recent_briefings([schedule.chat_id], due_at - MIN_GAP, ATTEMPTED)
+    rows = recent.get(schedule.chat_id, [])
+    if not _held_back(rows, day, due_at):
+        return None
+    _id, last_day, _status, _at = max(row for row in rows if row[1] != day)
+    return await repo.delivery(schedule.chat_id, last_day)
+
+
+async def replan(repo: Repository, services: Services, chat_id: int) -> bool:
+    """The chat changed what it follows or how many passages it wants: its briefing not yet sent
+    (the last one planned, still planned or queued, for its today or later) is chosen again from
+    the reading state it was chosen from, inside the caller's transaction. Whether there was one.
+
+    The row is locked first, so a sender cannot claim it meanwhile; one already claimed is left
+    as it is (it is on its way)."""
+    now = services.clock()
+    row = await repo.latest_briefing(chat_id)
+    if row is None or row.status not in REPLANNABLE:
+        return False
+    schedule = await repo.schedule(chat_id)
+    if schedule is None or row.local_date < local_date(now, schedule.timezone):
+        return False  # a day gone by: it will never be sent
+    payload = payload_from_json(row.payload)
+    if not isinstance(payload, BriefingPayload) or payload.undo is None:
+        return False  # planned by an older version, which kept no undo
+    slug = services.library.primary.slug
+    state_row = (await repo.reading_states([chat_id], slug))[chat_id]
+    state = _reading_state(state_row)
+    if payload.document == slug:  # else the state was reset for a new document meanwhile
+        undo(state, payload.undo)
+    chosen, after = _choose(services, await repo.subscriptions(chat_id), state, schedule.items)
+    _advance(state_row, after)
+    row.payload, row.updated_at = chosen.to_json(), now
+    return True
 
 
 async def _plan_due(services: Services, now: datetime) -> int:
@@ -138,18 +260,27 @@ async def _plan_due(services: Services, now: datetime) -> int:
         if not due:
             return 0
         days: dict[int, date] = {}
+        schedules: dict[int, ScheduleRow] = {}
         for schedule, _chat in due:
             at = parse_time_of_day(schedule.briefing_time)
             assert at is not None
-            today = local_date(now, schedule.timezone)
-            todays_time = occurrence(today, at, schedule.timezone)
-            if now < todays_time:
+            zone_name, weekdays = schedule.timezone, schedule.weekdays
+            today = local_date(now, zone_name)
+            schedule.next_due_at = next_occurrence(now, at, zone_name, weekdays)
+            if now < occurrence(today, at, zone_name) or not is_chosen_day(today, weekdays):
                 # Due for an earlier day that passed while the bot was down: that one is gone;
-                # today's comes at its time.
-                schedule.next_due_at = todays_time
+                # the next comes at its time, on a day the chat chose.
                 continue
             days[schedule.chat_id] = today
-            schedule.next_due_at = next_occurrence(now, at, schedule.timezone)
+            schedules[schedule.chat_id] = schedule
+        # A briefing less than MIN_GAP ago for another local date (the zone stepped back, the
+        # time moved earlier): this occurrence is skipped; the next one stands.
+        recent = await repo.recent_briefings(list(days), now - MIN_GAP, ATTEMPTED)
+        for chat_id, rows in recent.items():
+            if _held_back(rows, days[chat_id], now):
+                del days[chat_id]
+                held_back = schedules[chat_id]
+                held_back.next_due_at = await next_due(repo, held_back, now)
         if not days:
             return len(due)
         # Planned earlier today (by /today): now due. Not planned yet: choose and insert.
@@ -160,7 +291,13 @@ async def _plan_due(services: Services, now: datetime) -> int:
         subscriptions = await repo.subscriptions_of(fresh)
         states = await repo.reading_states(fresh, services.library.primary.slug)
         choices = {
-            chat_id: _choose(services, subscriptions[chat_id], states[chat_id]) for chat_id in fresh
+            chat_id: _choose(
+                services,
+                subscriptions[chat_id],
+                _reading_state(states[chat_id]),
+                schedules[chat_id].items,
+            )
+            for chat_id in fresh
         }
         inserted = await repo.insert_queued_briefings(
             [(chat_id, days[chat_id], choices[chat_id][0]) for chat_id in fresh], now
@@ -186,10 +323,20 @@ async def _send_ready(
         if not page:
             return None
         ready: list[int] = []
+        briefing_chats = [row.chat_id for row, _zone in page if row.kind == BRIEFING]
+        recent = await repo.recent_briefings(briefing_chats, now - MIN_GAP, ATTEMPTED)
+        claiming: set[int] = set()  # chats with a briefing claimed in this page
         for row, zone_name in page:
-            if row.kind == BRIEFING and row.local_date < local_date(now, zone_name):
+            if row.kind != BRIEFING:
+                if _ready(row, now):
+                    ready.append(row.id)
+            elif row.local_date < local_date(now, zone_name):
                 row.status, row.error, row.updated_at = GAVE_UP, "expired: the day is over", now
-            elif _ready(row, now):
+            elif _held_back(recent.get(row.chat_id, []), row.local_date, now):
+                row.status, row.updated_at = GAVE_UP, now
+                row.error = "skipped: a briefing less than 20 hours ago"
+            elif row.chat_id not in claiming and _ready(row, now):
+                claiming.add(row.chat_id)  # a second one waits for the next tick's check
                 ready.append(row.id)
         # Claimed a page at a time: a claimed row that a crash keeps from being sent is simply
         # queued again at start-up; only rows sent but not yet marked can be duplicated.
@@ -284,4 +431,6 @@ async def start_schedule(application: Any) -> None:
     job_queue.run_once(_tick, when=0, name=f"{JOB_NAME}-catch-up", job_kwargs=job_kwargs)
 
 
-__all__ = ["FAILED", "PushReport", "plan_for", "push", "start_schedule"]
+__all__ = [
+    "FAILED", "MIN_GAP", "PushReport", "next_due", "plan_for", "push", "replan", "start_schedule",
+]  # fmt: skip

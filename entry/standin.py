@@ -52,6 +52,7 @@ ALLOWED_TAGS = {
 }
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{1,64})?")
+INLINE_ROW_LIMIT, INLINE_BUTTON_LIMIT = 8, 100
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 # Parameters that python-telegram-bot sends as raw strings; every other value is JSON.
 _RAW_FIELDS = {
@@ -639,7 +640,13 @@ class TelegramStandIn:
             return None
         if not isinstance(markup, dict):
             raise bad_request("can't parse reply keyboard markup JSON object")
-        for row in markup.get("inline_keyboard", []):
+        rows = markup.get("inline_keyboard", [])
+        # Telegram's limits for inline keyboards: 8 buttons a row, 100 in all.
+        if any(len(row) > INLINE_ROW_LIMIT for row in rows):
+            raise bad_request("too many buttons in a row of the inline keyboard")
+        if sum(len(row) for row in rows) > INLINE_BUTTON_LIMIT:
+            raise bad_request("reply markup is too long")
+        for row in rows:
             for button in row:
                 if not button.get("text"):
                     raise bad_request("text buttons are unallowed in the inline keyboard")

@@ -13,7 +13,9 @@ from handlers import (
     errors,
     fallbacks,
     flood,
+    history,
     language,
+    leaving,
     membership,
     owner,
     schedule,
@@ -27,7 +29,18 @@ from handlers import (
 # The command menu, in order; descriptions come from the message catalogue (menu.<name>).
 # Everyone sees the reading commands; settings commands show where one may use them (private
 # chats, group admins); owner commands only in the owners' own chats.
-READING = ("start", "help", "sections", "section", "topics", "topic", "search", "today", "mysubs")
+READING = (
+    "start",
+    "help",
+    "sections",
+    "section",
+    "topics",
+    "topic",
+    "search",
+    "today",
+    "mysubs",
+    "history",
+)
 SETTINGS = (
     "subscribe",
     "unsubscribe",
@@ -36,7 +49,11 @@ SETTINGS = (
     "timezone",
     "pause",
     "resume",
+    "quiet",
+    "items",
+    "days",
     "lang",
+    "stop",
 )
 OWNER = ("stats", "broadcast", "reload")
 MENU = READING + SETTINGS
@@ -46,6 +63,7 @@ FLOOD_GROUP, RESOLVE_GROUP = -2, -1  # before the handlers' own group 0, in this
 # In this order; the owner's commands come after, then the fallbacks, which take what is left.
 _MODULES = (
     start, sections, topics, subscriptions, search, schedule, language, membership,
+    leaving, history,
 )  # fmt: skip
 
 

@@ -56,6 +56,22 @@ class FloodGate:
         return "pass"
 
 
+async def _language(context: BotContext, update: Update) -> str:
+    """The chat's language, as its other answers speak it: flood control runs before the chat
+    is resolved, so it asks memory, then the store (once per warning, a rare event), and only
+    for a chat the bot has never recorded goes by the user's client."""
+    chat, user = update.effective_chat, update.effective_user
+    stored = await chats.stored_language(context.services, chat.id) if chat else None
+    if stored is not None:
+        return stored
+    return chats.without_record(
+        context.services,
+        chat.id if chat else None,
+        chat.type if chat else None,
+        user.language_code if user else None,
+    ).language
+
+
 def build_handler(gate: FloodGate) -> BaseHandler[Update, BotContext, Any]:
     async def check(update: Update, context: BotContext) -> None:
         user = update.effective_user
@@ -65,13 +81,7 @@ def build_handler(gate: FloodGate) -> BaseHandler[Update, BotContext, Any]:
         if verdict == "pass":
             return
         if verdict == "warn":
-            chat = update.effective_chat
-            language = chats.without_record(
-                context.services,
-                chat.id if chat else None,
-                chat.type if chat else None,
-                user.language_code,
-            ).language
+            language = await _language(context, update)
             text = context.services.translate(language, "flood.slow_down", seconds=int(gate.window))
             if update.callback_query is not None:
                 await update.callback_query.answer(text, show_alert=True)

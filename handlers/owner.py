@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -22,11 +23,11 @@ from bot import render
 from bot.callbacks import Action, Callback, parse_callback, pattern, small_number
 from bot.charts import activity_chart
 from bot.context import BotContext
-from bot.i18n import Html, escape
+from bot.i18n import Html, Translator, escape
 from bot.replies.answering import edit_in_place
 from bot.scheduler import push
 from bot.usecases import owner_tools
-from bot.usecases.owner_tools import QueuedBroadcast
+from bot.usecases.owner_tools import LEDGER_STATES, QueuedBroadcast
 from content.errors import ContentError
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,55 @@ def _is_owner(update: Update, context: BotContext) -> bool:
     return user is not None and user.id in context.services.settings.owner_ids
 
 
-def _count_lines(counts: dict[str, int]) -> str:
-    return ", ".join(f"{key} {value}" for key, value in sorted(counts.items())) or "—"
+def _state_counts(translate: Translator, language: str, counts: dict[str, int]) -> str:
+    """Ledger states in the order of a delivery's life, in the owner's language: "已发送 2，
+    失败 1" (a state this version does not know is shown as stored)."""
+    ordered = [state for state in LEDGER_STATES if state in counts]
+    ordered += sorted(state for state in counts if state not in LEDGER_STATES)
+    parts = [
+        f"{translate.plain(language, f'owner_stats.state.{state}')} {counts[state]}"
+        if state in LEDGER_STATES
+        else f"{state} {counts[state]}"
+        for state in ordered
+    ]
+    separator = translate.plain(language, "owner_stats.separator")
+    return separator.join(parts) or translate.plain(language, "owner_stats.none")
+
+
+def _count(translate: Translator, language: str, key: str, count: int, **values: object) -> str:
+    """`key`_one or `key`_other by the count (English has "1 group", "2 groups")."""
+    form = "one" if count == 1 else "other"
+    return translate.plain(language, f"{key}_{form}", count=count, **values)
+
+
+def _uptime(translate: Translator, language: str, uptime: timedelta) -> str:
+    hours, rest = divmod(uptime.seconds, 3600)
+    time = f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    if not uptime.days:
+        return time
+    return _count(translate, language, "owner_stats.uptime_days", uptime.days, time=time)
+
+
+def stats_text(translate: Translator, language: str, figures: owner_tools.Stats) -> Html:
+    """/stats as a message, all of it in the owner's language."""
+    text = translate(
+        language,
+        "owner_stats.text",
+        private=figures.private_chats,
+        groups=_count(translate, language, "owner_stats.groups", figures.group_chats),
+        active=figures.active_chats,
+        inactive=figures.inactive_chats,
+        today=figures.today.isoformat(),
+        deliveries=_state_counts(translate, language, figures.briefings_today),
+        failures=_state_counts(translate, language, figures.failures),
+        uptime=_uptime(translate, language, figures.uptime),
+        version=figures.content_version[:12],
+        keywords=figures.keyword_subscriptions,
+    )
+    topic_lines = [f"• {escape(topic.name)}: {topic.chats}" for topic in figures.topics]
+    if not topic_lines:
+        topic_lines = [translate(language, "owner_stats.none")]
+    return render.listing(text, topic_lines, separator="\n")  # trimmed to one message
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
@@ -54,24 +102,14 @@ async def stats_command(update: Update, context: BotContext) -> None:
     translate = services.translate
     language = context.chat.language
     figures = await owner_tools.stats(services, language)
-    text = translate(
-        language,
-        "stats.text",
-        private=figures.private_chats,
-        groups=figures.group_chats,
-        active=figures.active_chats,
-        inactive=figures.inactive_chats,
-        today=figures.today.isoformat(),
-        deliveries=_count_lines(figures.briefings_today),
-        failures=_count_lines(figures.failures),
-        uptime=str(figures.uptime),
-        version=figures.content_version[:12],
-        keywords=figures.keyword_subscriptions,
-    )
-    topic_lines = [f"• {escape(topic.name)}: {topic.chats}" for topic in figures.topics]
-    await message.reply_text(render.listing(Html("\n".join([text, *topic_lines])), []))
+    await message.reply_text(stats_text(translate, language, figures))
     png = await asyncio.to_thread(  # drawing takes a while; the other chats are served meanwhile
-        activity_chart, figures.chart_days, figures.sent_per_day, figures.subscribers_per_day
+        activity_chart,
+        figures.chart_days,
+        figures.sent_per_day,
+        figures.subscribers_per_day,
+        translate,
+        language,
     )
     await message.reply_photo(png, caption=translate(language, "stats.chart"))
 

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
-    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
     Update,
@@ -20,6 +19,7 @@ from bot.callbacks import Action, parse_callback, pattern, small_number, split_p
 from bot.context import BotContext
 from bot.i18n import Html, escape, language_for
 from bot.replies.answering import echo, edit_in_place
+from bot.replies.listings import search_page, topic_page
 from bot.replies.reading import Reply
 from bot.replies.suggestions import joined
 from bot.services import Services
@@ -31,57 +31,6 @@ NO_CONTENT_CACHE_SECONDS = 5  # content may be imported any moment: ask again so
 
 FirstPageOf = Callable[[Services, str], Awaitable[FirstPage]]
 PageRenderer = Callable[[BotContext, Listing], Reply]
-
-
-def _passage_lines(context: BotContext, listing: Listing) -> list[str]:
-    return render.passage_lines(
-        context.services.translate,
-        context.chat.language,
-        context.bot.username,
-        ((p.section_number, p.text) for p in listing.passages),
-    )
-
-
-def _keyboard(context: BotContext, action: Action, listing: Listing) -> InlineKeyboardMarkup | None:
-    """‹ › under a listing of more than one page."""
-    if listing.key is None:
-        return None
-    translate, language = context.services.translate, context.chat.language
-    return render.page_keyboard(
-        translate, language, action, listing.key, listing.page, listing.pages
-    )
-
-
-def topic_page(context: BotContext, listing: Listing) -> Reply:
-    """A page of /topic: by topic (its name in the header), or by keyword (quoted)."""
-    translate, language = context.services.translate, context.chat.language
-    counts = {"total": listing.total, "page": listing.page, "pages": listing.pages}
-    if listing.topic is not None:
-        header = translate(language, "topic.header", name=listing.topic.name(language), **counts)
-        action = Action.TOPIC_PAGE
-    else:
-        header = translate(language, "topic.keyword_header", query=echo(listing.query), **counts)
-        action = Action.KEYWORD_PAGE
-    keyboard = _keyboard(context, action, listing)
-    return render.listing(header, _passage_lines(context, listing)), keyboard
-
-
-def search_page(context: BotContext, listing: Listing) -> Reply:
-    """A page of /search; when the text was found as a topic's name, the header says which."""
-    translate, language = context.services.translate, context.chat.language
-    header = translate(
-        language,
-        "search.header",
-        query=echo(listing.query),
-        total=listing.total,
-        page=listing.page,
-        pages=listing.pages,
-    )
-    if listing.topic is not None:  # an English alias such as "Hague": say which topic it found
-        topic_note = translate(language, "search.topic_note", name=listing.topic.name(language))
-        header = Html(f"{header}\n{topic_note}")
-    keyboard = _keyboard(context, Action.SEARCH_PAGE, listing)
-    return render.listing(header, _passage_lines(context, listing)), keyboard
 
 
 def nothing_found(context: BotContext, query: str, found: NothingFound) -> Html:

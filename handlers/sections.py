@@ -1,5 +1,5 @@
 """Reading the work plan: /sections (table of contents), /section N, and the card's buttons
-(full text, previous, next, contents)."""
+(full text, previous, next, contents), and the same navigation under a full text."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
-from bot.callbacks import Action, parse_callback, pattern, section_number_argument
+from bot.callbacks import Action, Callback, parse_callback, pattern, section_number_argument
 from bot.context import BotContext
 from bot.replies.answering import edit_in_place, thread_of
-from bot.replies.reading import Reply, card_reply, contents_reply, section_reply
+from bot.replies.reading import (
+    Reply,
+    card_reply,
+    contents_reply,
+    full_text_replies,
+    section_reply,
+)
 from bot.usecases import reading
 
 
@@ -36,11 +42,14 @@ async def section_command(update: Update, context: BotContext) -> None:
 
 
 async def _button_replies(
-    context: BotContext, action: str, number: int | None
+    context: BotContext, action: str, argument: str
 ) -> tuple[Reply | None, list[Reply]]:
     """(the reply that replaces the button's message, the replies sent as new messages)."""
     if action == Action.CONTENTS:
-        return await contents_reply(context), []
+        contents = await contents_reply(context)
+        # toc:new sits under a full text, which stays: the contents come as a new message.
+        return (None, [contents]) if argument == render.NEW_MESSAGE else (contents, [])
+    number = section_number_argument(Callback(action, argument))
     if number is None:
         return None, []
     if action in (Action.OPEN_SECTION, Action.OPEN_CARD):
@@ -50,12 +59,7 @@ async def _button_replies(
         reply = card_reply(context, card)
         return (reply, []) if action == Action.OPEN_SECTION else (None, [reply])
     if action == Action.FULL_TEXT:
-        found = await reading.full_text(context.services, number)
-        if found is None:
-            return None, []
-        translate, language = context.services.translate, context.chat.language
-        texts = render.full_text(translate, language, found.section, found.passages)
-        return None, [(text, None) for text in texts]
+        return None, await full_text_replies(context, number)
     return None, []
 
 
@@ -64,10 +68,8 @@ async def section_button(update: Update, context: BotContext) -> None:
     full text, or send its card as a new message (under a briefing, which must stay as it is)."""
     query = update.callback_query
     assert query is not None
-    callback = parse_callback(query.data)
-    action = callback.action if callback else ""
-    number = section_number_argument(callback) if callback else None
-    edit, send = await _button_replies(context, action, number)
+    callback = parse_callback(query.data) or Callback("")
+    edit, send = await _button_replies(context, callback.action, callback.argument)
     chat = update.effective_chat
     if (edit is None and not send) or (send and chat is None):
         text = context.services.translate.plain(context.chat.language, "callback.expired")

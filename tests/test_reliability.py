@@ -63,7 +63,7 @@ async def test_a_flooder_is_told_once_and_does_not_slow_others(
         await flooding
         await bot.say("/help", chat_id=OTHER)  # everything queued before it has been handled
         answers = [m.text for m in api.bot_messages(flooder)]
-        assert len([t for t in answers if t.startswith("您发送得太快了")]) == 1
+        assert len([t for t in answers if t.startswith("你发送得太快了")]) == 1
         assert len(answers) == 21  # the burst of 20, one warning, then silence
         slowdowns.append(statistics.median(during) / statistics.median(baseline))
     print(f"\nflood: other chat's answers slowed {min(slowdowns):.2f}× (best of "

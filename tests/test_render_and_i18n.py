@@ -70,7 +70,7 @@ def test_long_sections_split_at_sentence_boundaries_under_the_limit(translate: T
         plain = parse_telegram_html(message)
         assert len(plain) <= render.MESSAGE_LIMIT
         shown.append(plain.split("\n", 2)[2])
-    assert "".join(shown) == "".join(sentences)
+    assert "".join(shown).replace("\n", "") == "".join(sentences)  # paragraphs: blank lines
     assert "（1/" in messages[0]
 
 
@@ -78,7 +78,8 @@ def test_a_single_huge_sentence_is_cut_without_breaking_entities(translate: Tran
     sentence = "&" * 9000 + "。"
     messages = render.full_text(translate, "en", _section(sentence), [sentence])
     assert len(messages) == 3
-    assert "".join(parse_telegram_html(m).split("\n", 2)[2] for m in messages) == sentence
+    bodies = (parse_telegram_html(m).split("\n", 2)[2].lstrip("\n") for m in messages)
+    assert "".join(bodies) == sentence
 
 
 def test_callback_data_is_bounded_and_parsed_back() -> None:

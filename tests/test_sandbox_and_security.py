@@ -32,7 +32,7 @@ def _run_bot(tmp_path: Path, stdin: str, **env: str) -> subprocess.CompletedProc
 
 
 def test_piped_sandbox_answers_then_exits(tmp_path: Path) -> None:
-    result = _run_bot(tmp_path, "/section 4\n#1\n#4\n/section 99\n")
+    result = _run_bot(tmp_path, "/section 4\n#1\n#3\n/section 99\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Sandbox:")
@@ -43,7 +43,7 @@ def test_piped_sandbox_answers_then_exits(tmp_path: Path) -> None:
     assert "[4] 五 ›" in out
     assert "第四部分 · 全文" in out  # #1 pressed "Full text"
     assert "探索全面推行专利电子证书。" in out
-    assert "bot (edited) › 五、完善市场化运行机制" in out  # #4 pressed "next ›"
+    assert "bot › 五、完善市场化运行机制" in out  # #3 pressed "next ›" under the full text
     assert "没有第 99 部分" in out
     assert "Traceback" not in result.stderr
 

@@ -81,6 +81,21 @@ def _card(
     return render.section_card(translate, language, document, section, numbers)
 
 
+async def full_text_replies(context: BotContext, number: int) -> list[Reply]:
+    """Section `number` verbatim, in as many messages as it takes, the last one with the card's
+    navigation (‹ · contents · ›, as new messages: the text stays). [] when there is no such
+    section."""
+    found = await reading.full_text(context.services, number)
+    if found is None:
+        return []
+    translate, language = context.services.translate, context.chat.language
+    texts = render.full_text(translate, language, found.section, found.passages)
+    keyboard = render.section_keyboard(
+        translate, language, number, found.numbers, under_full_text=True
+    )
+    return [(text, None) for text in texts[:-1]] + [(texts[-1], keyboard)]
+
+
 async def section_reply(context: BotContext, argument: str) -> Reply:
     """What /section `argument` answers: the card, or a short note naming the valid range."""
     number = parse_section_argument(argument)

@@ -17,6 +17,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -180,8 +182,9 @@ class SavedQueryRow(Base):
 
 
 class ScheduleRow(Base):
-    """When a chat gets its daily briefing. `next_due_at` (UTC) is derived from the local time and
-    zone, and is what the scheduler's indexed query looks at."""
+    """When and how a chat gets its daily briefing. `next_due_at` (UTC) is derived from the local
+    time, zone and chosen weekdays, and is what the scheduler's indexed query looks at. The
+    server defaults are today's behaviour for rows made before the columns existed."""
 
     __tablename__ = "schedules"
 
@@ -196,6 +199,10 @@ class ScheduleRow(Base):
     paused: Mapped[bool] = mapped_column(default=False)
     thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     next_due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    quiet: Mapped[bool] = mapped_column(default=False, server_default=false())  # no sound
+    items: Mapped[int] = mapped_column(default=3, server_default=text("3"))  # passages, 1–10
+    # Local weekdays that get a briefing: bit 0 Monday … bit 6 Sunday (bot.clock.EVERY_DAY).
+    weekdays: Mapped[int] = mapped_column(default=127, server_default=text("127"))
 
 
 class ReadingStateRow(Base):

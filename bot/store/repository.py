@@ -95,6 +95,16 @@ class Claim:
     payload: Payload
     language: str
     thread_id: int | None
+    quiet: bool = False  # the chat's /quiet: sent without a sound (daily briefings)
+
+
+@dataclass(frozen=True)
+class SentBriefing:
+    """A daily briefing the chat received, as /history lists and reopens it."""
+
+    delivery_id: int
+    local_date: date
+    payload: BriefingPayload
 
 
 FTS_TABLE = "passage_search"
@@ -648,7 +658,7 @@ class Repository:
         result = await self.session.execute(
             select(
                 DeliveryRow.id, DeliveryRow.chat_id, DeliveryRow.local_date,
-                DeliveryRow.payload, ChatRow.language, ScheduleRow.thread_id,
+                DeliveryRow.payload, ChatRow.language, ScheduleRow.thread_id, ScheduleRow.quiet,
             )
             .join(ChatRow, ChatRow.id == DeliveryRow.chat_id)
             .outerjoin(ScheduleRow, ScheduleRow.chat_id == DeliveryRow.chat_id)
@@ -656,9 +666,56 @@ class Repository:
             .order_by(DeliveryRow.id)
         )  # fmt: skip
         return [
-            Claim(row_id, chat_id, day, payload_from_json(payload), language, thread_id)
-            for row_id, chat_id, day, payload, language, thread_id in result.all()
-        ]
+            Claim(row_id, chat_id, day, payload_from_json(payload), language, thread_id,
+                  bool(quiet))
+            for row_id, chat_id, day, payload, language, thread_id, quiet in result.all()
+        ]  # fmt: skip
+
+    async def latest_briefing(self, chat_id: int) -> DeliveryRow | None:
+        """The chat's briefing row planned last, locked until the transaction ends (PostgreSQL;
+        SQLite's transactions take turns anyway), so that a sender cannot claim it meanwhile."""
+        return await self.session.scalar(
+            select(DeliveryRow)
+            .where(DeliveryRow.chat_id == chat_id, DeliveryRow.kind == BRIEFING)
+            .order_by(DeliveryRow.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+
+    async def recent_briefings(
+        self, chat_ids: list[int], since: datetime, statuses: tuple[str, ...]
+    ) -> dict[int, list[tuple[int, date, str, datetime]]]:
+        """Per chat, its briefing rows in `statuses` last touched (claimed, sent, failed) at or
+        after `since`: (row id, local date, status, touched at) each; chats with none are left
+        out."""
+        if not chat_ids:
+            return {}
+        result = await self.session.execute(
+            select(
+                DeliveryRow.chat_id, DeliveryRow.id, DeliveryRow.local_date, DeliveryRow.status,
+                DeliveryRow.updated_at,
+            ).where(
+                DeliveryRow.chat_id.in_(chat_ids),
+                DeliveryRow.kind == BRIEFING,
+                DeliveryRow.status.in_(statuses),
+                DeliveryRow.updated_at >= since,
+            )
+        )  # fmt: skip
+        recent: dict[int, list[tuple[int, date, str, datetime]]] = {}
+        for chat_id, row_id, day, status, at in result.all():
+            recent.setdefault(chat_id, []).append((row_id, day, status, at))
+        return recent
+
+    async def briefing_statuses(self, chat_id: int, since: date) -> dict[date, str]:
+        """The chat's briefing rows from local date `since` on: date → status."""
+        result = await self.session.execute(
+            select(DeliveryRow.local_date, DeliveryRow.status).where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.kind == BRIEFING,
+                DeliveryRow.local_date >= since,
+            )
+        )
+        return {day: status for day, status in result.all()}
 
     async def finish_delivery(
         self,
@@ -727,6 +784,39 @@ class Repository:
         )
         self.session.expunge_all()
         return True
+
+    # --- a chat's own data (/stop, /history) ----------------------------------------------------
+
+    async def delete_chat(self, chat_id: int) -> bool:
+        """Everything kept about the chat: its ledger, reading state, subscriptions, schedule and
+        the chat row itself; whether the chat was known. Children go first, so that it holds
+        whatever the foreign keys' ON DELETE says, on SQLite and PostgreSQL alike."""
+        for table in (DeliveryRow, ReadingStateRow, SubscriptionRow, ScheduleRow):
+            await self.session.execute(delete(table).where(table.chat_id == chat_id))
+        result = await self.session.execute(delete(ChatRow).where(ChatRow.id == chat_id))
+        return bool(getattr(result, "rowcount", 0))
+
+    async def sent_briefings(
+        self, chat_id: int, limit: int, delivery_id: int | None = None
+    ) -> list[SentBriefing]:
+        """The chat's last `limit` daily briefings that were sent, newest first (or the one with
+        `delivery_id`, if it is one of the chat's sent briefings)."""
+        statement = select(DeliveryRow.id, DeliveryRow.local_date, DeliveryRow.payload).where(
+            DeliveryRow.chat_id == chat_id,
+            DeliveryRow.kind == BRIEFING,
+            DeliveryRow.status == SENT,
+        )
+        if delivery_id is not None:
+            statement = statement.where(DeliveryRow.id == delivery_id)
+        result = await self.session.execute(
+            statement.order_by(DeliveryRow.local_date.desc(), DeliveryRow.id.desc()).limit(limit)
+        )
+        sent = []
+        for row_id, day, data in result.all():
+            payload = payload_from_json(data or {})
+            if isinstance(payload, BriefingPayload):
+                sent.append(SentBriefing(row_id, day, payload))
+        return sent
 
     # --- the owner's view and tools --------------------------------------------------------------
 

@@ -1,26 +1,42 @@
 """The daily briefing as a chat steers it: what /settings shows, /settime, /timezone, /pause,
-/resume, and /today (the same briefing the push sends, or sent, today).
+/resume, /quiet, /items, /days, and /today (the same briefing the push sends, or sent, today).
 
-The rules live here: a time or zone is parsed with bot/clock.py, every change that touches the
-time, the zone or the paused state moves `next_due_at` (the instant the scheduler's indexed
-query looks at) so that the push sees it at once, and a group's briefing goes to the forum topic
-where its settings were last changed. Each function opens and closes its own transaction and
-returns plain data, so the handler's Telegram calls happen after the store is released."""
+The rules live here: a time, zone or set of weekdays is parsed with bot/clock.py, every change
+that touches the time, the zone, the weekdays or the paused state moves `next_due_at` (the
+instant the scheduler's indexed query looks at) so that the push sees it at once, a change of
+/items chooses a briefing not yet sent again (bot.scheduler.replan), and a group's briefing goes
+to the forum topic where its settings were last changed. Each function opens and closes its own
+transaction and returns plain data, so the handler's Telegram calls happen after the store is
+released."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
-from bot.briefing import BriefingPayload, Pick
-from bot.clock import format_time_of_day, next_occurrence, parse_time_of_day, parse_timezone, zone
-from bot.scheduler import plan_for
+from bot.briefing import MAX_ITEMS, MIN_ITEMS, BriefingPayload, Pick
+from bot.clock import (
+    closest_timezones,
+    format_time_of_day,
+    parse_time_of_day,
+    parse_timezone,
+    parse_weekdays,
+    time_out_of_range,
+    zone,
+)
+from bot.scheduler import next_due, plan_for, replan
 from bot.services import Services
 from bot.store import Repository
 from bot.store.models import ScheduleRow
 from bot.store.repository import TOPIC
 from bot.usecases.chats import PRIVATE
+from content.numerals import parse_chinese_numeral
+
+# What /quiet takes for on and off (compared after NFKC and lower-casing).
+QUIET_ON = frozenset({"on", "yes", "true", "1", "开", "开启", "打开", "是"})
+QUIET_OFF = frozenset({"off", "no", "false", "0", "关", "关闭", "否"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,9 @@ class BriefingSettings:
     paused: bool
     followed: tuple[Followed, ...]
     next_local: datetime | None
+    quiet: bool = False  # sent without a sound
+    items: int = 3  # passages a briefing, at most
+    weekdays: int = 0b1111111  # the local days that get one (bot.clock's mask)
 
 
 class Outcome(Enum):
@@ -57,17 +76,32 @@ class Outcome(Enum):
     ALREADY_PAUSED = "already_paused"
     RESUMED = "resumed"
     ALREADY_ACTIVE = "already_active"
+    QUIET_SET = "quiet_set"  # on or off, as `quiet` says
+    QUIET_USAGE = "quiet_usage"  # neither on nor off: nothing changed
+    ITEMS_SET = "items_set"
+    ITEMS_USAGE = "items_usage"  # no number given: nothing changed
+    ITEMS_INVALID = "items_invalid"  # not a number from 1 to 10: nothing changed
+    DAYS_SET = "days_set"
+    DAYS_USAGE = "days_usage"  # no days given: nothing changed
+    DAYS_UNKNOWN = "days_unknown"  # days we cannot read: nothing changed
 
 
 @dataclass(frozen=True)
 class SettingChange:
     """The outcome and the schedule as it is after it (unchanged for the refusals), which is
-    what every answer quotes. `next_local` as in BriefingSettings."""
+    what every answer quotes. `next_local` as in BriefingSettings. `out_of_range`: the time
+    refused was written as one (25:00) but is none; `suggestions`: IANA names near a zone we do
+    not know, nearest first."""
 
     outcome: Outcome
     time: str
     timezone: str
     next_local: datetime | None
+    quiet: bool = False
+    items: int = 3
+    weekdays: int = 0b1111111
+    out_of_range: bool = False
+    suggestions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,16 +120,31 @@ def _next_local(schedule: ScheduleRow) -> datetime | None:
     return schedule.next_due_at.astimezone(zone(schedule.timezone))
 
 
-def _reschedule(schedule: ScheduleRow, now: datetime) -> None:
-    """Derive `next_due_at` from the local time and zone again: the next instant, strictly after
-    now, at which the chat's clock reads its time (daylight-saving changes included)."""
-    at = parse_time_of_day(schedule.briefing_time)
-    assert at is not None  # stored times are always ones parse_time_of_day wrote
-    schedule.next_due_at = next_occurrence(now, at, schedule.timezone)
+async def _reschedule(repo: Repository, schedule: ScheduleRow, now: datetime) -> None:
+    """Derive `next_due_at` from the local time, zone and weekdays again: the next instant,
+    strictly after now, at which the chat's clock reads its time on a day it chose
+    (daylight-saving changes included) and the ledger will let a briefing out (not a local date
+    that had its briefing already, not within 20 hours of the last one)."""
+    schedule.next_due_at = await next_due(repo, schedule, now)
 
 
-def _change(schedule: ScheduleRow, outcome: Outcome) -> SettingChange:
-    return SettingChange(outcome, schedule.briefing_time, schedule.timezone, _next_local(schedule))
+def _change(
+    schedule: ScheduleRow,
+    outcome: Outcome,
+    out_of_range: bool = False,
+    suggestions: tuple[str, ...] = (),
+) -> SettingChange:
+    return SettingChange(
+        outcome,
+        schedule.briefing_time,
+        schedule.timezone,
+        _next_local(schedule),
+        schedule.quiet,
+        schedule.items,
+        schedule.weekdays,
+        out_of_range,
+        suggestions,
+    )
 
 
 async def _schedule(repo: Repository, chat_id: int) -> ScheduleRow:
@@ -131,6 +180,9 @@ async def settings_view(services: Services, chat_id: int, language: str) -> Brie
             schedule.paused,
             tuple(followed),
             _next_local(schedule),
+            schedule.quiet,
+            schedule.items,
+            schedule.weekdays,
         )
 
 
@@ -138,25 +190,27 @@ async def set_time(
     services: Services, chat_id: int, text: str, thread_id: int | None
 ) -> SettingChange:
     """/settime: the briefing's local time from what the user typed (`08:30`, `0830`, `８：３０`
-    …). Anything unreadable changes nothing and answers with the usage. `thread_id`: the forum
-    topic the change came from (None outside one), kept only for groups."""
+    …). Anything unreadable changes nothing and answers with the usage; a time out of range
+    (`25:00`) says why as well. `thread_id`: the forum topic the change came from (None outside
+    one), kept only for groups."""
     now = services.clock()
     at = parse_time_of_day(text) if text else None
     async with services.store.transaction() as repo:
         schedule = await _schedule(repo, chat_id)
         await _steered_from(repo, schedule, thread_id)
         if at is None:
-            return _change(schedule, Outcome.TIME_USAGE)
+            return _change(schedule, Outcome.TIME_USAGE, out_of_range=time_out_of_range(text))
         schedule.briefing_time = format_time_of_day(at)
-        _reschedule(schedule, now)
+        await _reschedule(repo, schedule, now)
         return _change(schedule, Outcome.TIME_SET)
 
 
 async def set_timezone(
     services: Services, chat_id: int, text: str, thread_id: int | None
 ) -> SettingChange:
-    """/timezone: an IANA name in any case or a fixed offset (`UTC+9`). The briefing keeps its
-    local time in the new zone. `thread_id` as in set_time."""
+    """/timezone: an IANA name in any case, a city (`Tokyo`, `北京`), or a fixed offset
+    (`UTC+9`). The briefing keeps its local time in the new zone. A name we do not know comes
+    back with the closest IANA names. `thread_id` as in set_time."""
     now = services.clock()
     name = parse_timezone(text) if text else None
     async with services.store.transaction() as repo:
@@ -165,9 +219,9 @@ async def set_timezone(
         if not text:
             return _change(schedule, Outcome.TIMEZONE_USAGE)
         if name is None:
-            return _change(schedule, Outcome.UNKNOWN_ZONE)
+            return _change(schedule, Outcome.UNKNOWN_ZONE, suggestions=closest_timezones(text))
         schedule.timezone = name
-        _reschedule(schedule, now)
+        await _reschedule(repo, schedule, now)
         return _change(schedule, Outcome.TIMEZONE_SET)
 
 
@@ -192,8 +246,74 @@ async def resume(services: Services, chat_id: int, thread_id: int | None) -> Set
         if not schedule.paused:
             return _change(schedule, Outcome.ALREADY_ACTIVE)
         schedule.paused = False
-        _reschedule(schedule, now)
+        await _reschedule(repo, schedule, now)
         return _change(schedule, Outcome.RESUMED)
+
+
+def _word(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+async def set_quiet(
+    services: Services, chat_id: int, text: str, thread_id: int | None
+) -> SettingChange:
+    """/quiet on|off: briefings arrive without a sound, or with one. Anything else changes
+    nothing and answers with the usage and the current state."""
+    word = _word(text)
+    async with services.store.transaction() as repo:
+        schedule = await _schedule(repo, chat_id)
+        await _steered_from(repo, schedule, thread_id)
+        if word not in QUIET_ON | QUIET_OFF:
+            return _change(schedule, Outcome.QUIET_USAGE)
+        schedule.quiet = word in QUIET_ON
+        return _change(schedule, Outcome.QUIET_SET)
+
+
+def parse_items(text: str) -> int | None:
+    """`5`, `５`, `五` → 5; None for anything that is not a whole number from 1 to 10."""
+    word = _word(text)
+    number = int(word) if word.isascii() and word.isdigit() and len(word) <= 3 else None
+    if number is None:
+        number = parse_chinese_numeral(word)
+    return number if number is not None and MIN_ITEMS <= number <= MAX_ITEMS else None
+
+
+async def set_items(
+    services: Services, chat_id: int, text: str, thread_id: int | None
+) -> SettingChange:
+    """/items N: at most N passages a briefing (1–10). A briefing planned and not yet sent is
+    chosen again with the new number."""
+    items = parse_items(text) if text.strip() else None
+    async with services.store.transaction() as repo:
+        schedule = await _schedule(repo, chat_id)
+        await _steered_from(repo, schedule, thread_id)
+        if not text.strip():
+            return _change(schedule, Outcome.ITEMS_USAGE)
+        if items is None:
+            return _change(schedule, Outcome.ITEMS_INVALID)
+        if items != schedule.items:
+            schedule.items = items
+            await replan(repo, services, chat_id)
+        return _change(schedule, Outcome.ITEMS_SET)
+
+
+async def set_days(
+    services: Services, chat_id: int, text: str, thread_id: int | None
+) -> SettingChange:
+    """/days daily | weekdays | weekends | mon,thu | 一,四 | 周一,周四 …: the local weekdays that
+    get a briefing; the next one moves to the next chosen day."""
+    now = services.clock()
+    weekdays = parse_weekdays(text) if text.strip() else None
+    async with services.store.transaction() as repo:
+        schedule = await _schedule(repo, chat_id)
+        await _steered_from(repo, schedule, thread_id)
+        if not text.strip():
+            return _change(schedule, Outcome.DAYS_USAGE)
+        if weekdays is None:
+            return _change(schedule, Outcome.DAYS_UNKNOWN)
+        schedule.weekdays = weekdays
+        await _reschedule(repo, schedule, now)
+        return _change(schedule, Outcome.DAYS_SET)
 
 
 async def today(services: Services, chat_id: int) -> TodaysBriefing:

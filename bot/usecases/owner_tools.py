@@ -15,13 +15,24 @@ from bot.briefing import ContentIndex
 from bot.clock import local_date
 from bot.services import Services
 from bot.store.content_import import sync_content
-from bot.store.repository import FAILED, GAVE_UP, QUEUED, SENDING, SENT, TOPIC, UNCERTAIN
+from bot.store.repository import (
+    FAILED,
+    GAVE_UP,
+    PLANNED,
+    QUEUED,
+    SENDING,
+    SENT,
+    TOPIC,
+    UNCERTAIN,
+)
 from content.library import Library, load_library
 
 CHART_DAYS = 30
 FAILURE_WINDOW = timedelta(days=7)
 _FAILED_STATES = (FAILED, GAVE_UP, UNCERTAIN)
 _PENDING_STATES = (QUEUED, SENDING)
+# Every ledger state, in the order of a delivery's life: the order /stats lists them in.
+LEDGER_STATES = (PLANNED, QUEUED, SENDING, SENT, FAILED, UNCERTAIN, GAVE_UP)
 # A broadcast's life: draft → sending (confirmed: its ledger rows are queued) | cancelled.
 DRAFT, CANCELLED = "draft", "cancelled"
 
@@ -75,8 +86,9 @@ class TopicFollowing:
 class Stats:
     """Everything /stats shows, as of `today` (the local date in BRIEFING_TIMEZONE).
 
-    Ledger states are plain strings ("sent", "failed", …): the owner reads them as they are
-    stored. The three chart series have one entry per day of `chart_days`, oldest first."""
+    Ledger states are the store's plain strings ("sent", "failed", …, one of LEDGER_STATES);
+    naming them in the owner's language is the reply's concern. The three chart series have one
+    entry per day of `chart_days`, oldest first."""
 
     today: date
     private_chats: int

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import lookup, render
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.lookup import Found, Passage
 from bot.services import Services
 from bot.store import Repository
 from bot.store.repository import ContentSnapshot, DocumentView, SectionView
+from bot.usecases import briefing_settings
 from content.catalog import Topic
 
 INLINE_RESULTS = 50  # Telegram's maximum per inline answer: more is refused, not trimmed
@@ -55,10 +57,11 @@ class SectionMissing:
 
 @dataclass(frozen=True)
 class FullText:
-    """A section verbatim: its passages in order."""
+    """A section verbatim: its passages in order, and every section's number (for ‹ ›)."""
 
     section: SectionView
     passages: tuple[str, ...]
+    numbers: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,34 @@ class HelpFacts:
 
     last_section: int  # 0 when no content is imported
     max_subscriptions: int
+    min_keyword_length: int = lookup.MIN_KEYWORD_LENGTH
+    max_keyword_length: int = lookup.MAX_KEYWORD_LENGTH
+
+
+@dataclass(frozen=True)
+class Welcome:
+    """What /start says: the work plan (None until content is imported) and the chat's daily
+    briefing as it stands: its local time and zone, and whether it is paused."""
+
+    document: DocumentView | None
+    time: str
+    timezone: str
+    paused: bool
 
 
 async def document(services: Services) -> DocumentView | None:
     """The work plan /start welcomes to; None until content is imported."""
     content = await _content(services)
     return content.document if content else None
+
+
+async def welcome(services: Services, chat_id: int) -> Welcome:
+    """The welcome of a chat (recorded, so it has a schedule)."""
+    content = await _content(services)
+    briefing = await briefing_settings.settings_view(services, chat_id, DEFAULT_LANGUAGE)
+    return Welcome(
+        content.document if content else None, briefing.time, briefing.timezone, briefing.paused
+    )
 
 
 async def help_facts(services: Services) -> HelpFacts:
@@ -109,7 +134,7 @@ async def full_text(services: Services, number: int) -> FullText | None:
     section = content.section(number) if content else None
     if content is None or section is None:
         return None
-    return FullText(section, content.passages.get(section.number, ()))
+    return FullText(section, content.passages.get(section.number, ()), tuple(content.numbers))
 
 
 # --- /topic and /search --------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 /mysubs, the /topics catalogue and its toggle buttons, and the deep link that offers a topic.
 
 A name is a catalogue topic (any of its names, aliases or its slug, whatever the case or width)
-or else a free keyword, which must be short and occur in the text: following a word that never
-occurs would only ever produce empty briefings. A chat follows at most MAX_SUBSCRIPTIONS topics
-and keywords together, and one command handles at most MAX_NAMES_PER_COMMAND names.
+or else a free keyword, which must be 2–30 characters and occur in the text: following a word
+that never occurs would only ever produce empty briefings. A chat follows at most
+MAX_SUBSCRIPTIONS topics and keywords together, and one command handles at most
+MAX_NAMES_PER_COMMAND names.
 
 Who may change a chat's subscriptions (in groups, admins only) is checked by the caller before
 any of the changing functions here is called."""
@@ -16,7 +17,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot import lookup
-from bot.lookup import MAX_KEYWORD_LENGTH, MAX_NAMES_PER_COMMAND, MAX_SUBSCRIPTIONS
+from bot.lookup import (
+    MAX_KEYWORD_LENGTH,
+    MAX_NAMES_PER_COMMAND,
+    MAX_SUBSCRIPTIONS,
+    MIN_KEYWORD_LENGTH,
+)
+from bot.scheduler import replan
 from bot.services import Services
 from bot.store import Repository, repository
 from bot.store.repository import KEYWORD, TOPIC
@@ -45,15 +52,16 @@ class Added(StrEnum):
     LIMIT = "limit"  # the chat follows MAX_SUBSCRIPTIONS things: not added
     UNKNOWN = "unknown"  # neither a topic nor a keyword that occurs in the text
     TOO_LONG = "too_long"  # not a topic, and longer than a keyword may be
+    TOO_SHORT = "too_short"  # not a topic; one letter, digit or hanzi that occurs in the text
 
 
 @dataclass(frozen=True)
 class Subscribed:
     """One name of /subscribe and what became of it.
 
-    `name` is the name as typed (quoted back for UNKNOWN and TOO_LONG). `kind` and `display`
-    say what it turned out to be: a topic, shown by its name in the chat's language, or a
-    keyword, shown as typed without surrounding blanks; `kind` is None when it is neither.
+    `name` is the name as typed (quoted back for UNKNOWN, TOO_LONG and TOO_SHORT). `kind` and
+    `display` say what it turned out to be: a topic, shown by its name in the chat's language,
+    or a keyword, shown as typed without surrounding blanks; `kind` is None when it is neither.
     `count` is how many passages contain an added keyword; `suggestions` are the names of the
     nearest topics for an UNKNOWN name, nearest first."""
 
@@ -67,11 +75,17 @@ class Subscribed:
 
 @dataclass(frozen=True)
 class SubscribeResult:
-    """The outcome of a /subscribe: a line per handled name, in the order typed, and the names
-    beyond MAX_NAMES_PER_COMMAND that were not handled at all."""
+    """The outcome of a /subscribe: a line per handled name, in the order typed (a name that
+    means the same as one before it, `海牙 Hague`, gets none), and the names beyond
+    MAX_NAMES_PER_COMMAND that were not handled at all."""
 
     results: tuple[Subscribed, ...]
     skipped: tuple[str, ...]
+
+    @property
+    def added(self) -> bool:
+        """Whether the command made the chat follow anything new."""
+        return any(r.outcome in (Added.ADDED_TOPIC, Added.ADDED_KEYWORD) for r in self.results)
 
 
 def names_in(services: Services, text: str) -> list[str]:
@@ -90,12 +104,30 @@ async def subscribe(
     services: Services, chat_id: int, language: str, names: Sequence[str]
 ) -> SubscribeResult:
     """Subscribe the chat to each name, in order. The limit counts what the command itself
-    added, and a name the chat follows already is "already" even at the limit."""
+    added, and a name the chat follows already is "already" even at the limit. A name that
+    means what an earlier one of the same command meant (`海牙 海牙`, `海牙 Hague`) is left out:
+    one line says what became of both."""
     taken, skipped = names[:MAX_NAMES_PER_COMMAND], names[MAX_NAMES_PER_COMMAND:]
+    catalog = services.library.catalog
     async with services.store.transaction() as repo:
         following = await _following(repo, chat_id)
-        results = [await _add(services, repo, chat_id, language, name, following) for name in taken]
-    return SubscribeResult(tuple(results), tuple(skipped))
+        results, seen = [], set()
+        for name in taken:
+            key = _meaning(catalog, name)
+            if key in seen:
+                continue
+            seen.add(key)
+            results.append(await _add(services, repo, chat_id, language, name, following))
+        outcome = SubscribeResult(tuple(results), tuple(skipped))
+        if outcome.added:  # a briefing planned and not yet sent is chosen again
+            await replan(repo, services, chat_id)
+    return outcome
+
+
+def _meaning(catalog: Catalog, name: str) -> tuple[str, str]:
+    """What a name stands for, as the store keeps it: (topic, slug) or (keyword, folded)."""
+    topic = catalog.resolve(name)
+    return (TOPIC, topic.slug) if topic is not None else (KEYWORD, fold(name))
 
 
 async def confirm_topic(
@@ -106,7 +138,11 @@ async def confirm_topic(
     if not is_topic(services, slug):
         return None
     async with services.store.transaction() as repo:
-        return await _add(services, repo, chat_id, language, slug, await _following(repo, chat_id))
+        following = await _following(repo, chat_id)
+        result = await _add(services, repo, chat_id, language, slug, following)
+        if result.outcome is Added.ADDED_TOPIC:
+            await replan(repo, services, chat_id)
+        return result
 
 
 async def _following(repo: Repository, chat_id: int) -> set[tuple[str, str]]:
@@ -132,6 +168,9 @@ async def _add(
         if len(name.strip()) > MAX_KEYWORD_LENGTH:
             return Subscribed(name, Added.TOO_LONG, None, name)
         hits = await repo.count_containing(name) if lookup.is_keyword_shaped(name) else 0
+        if hits == 0 and _too_short(name) and await repo.count_containing(name):
+            # "not in the text" would be untrue: it is, but one character matches too much.
+            return Subscribed(name, Added.TOO_SHORT, None, name)
         if hits == 0:
             return Subscribed(name, Added.UNKNOWN, None, name, 0, _nearest(catalog, language, name))
         kind, value, display, label = Kind.KEYWORD, fold(name), name.strip(), name.strip()
@@ -144,6 +183,12 @@ async def _add(
     if kind is Kind.TOPIC:
         return Subscribed(name, Added.ADDED_TOPIC, kind, display)
     return Subscribed(name, Added.ADDED_KEYWORD, kind, display, hits)
+
+
+def _too_short(name: str) -> bool:
+    """A letter, digit or hanzi short of MIN_KEYWORD_LENGTH (`的`): a keyword but for its length."""
+    folded = fold(name)
+    return 0 < len(folded) < MIN_KEYWORD_LENGTH and any(char.isalnum() for char in folded)
 
 
 def _nearest(catalog: Catalog, language: str, name: str) -> tuple[str, ...]:
@@ -166,28 +211,45 @@ class Removal:
 @dataclass(frozen=True)
 class UnsubscribeResult:
     """The outcome of an /unsubscribe: for `all`, how many subscriptions went (`everything`,
-    possibly 0); otherwise a line per name, none when the text held no name at all."""
+    possibly 0), what they were (`gone`, oldest first) and the names that give them back to
+    /subscribe (`restore`); otherwise a line per name, none when the text held no name at all."""
 
     everything: int | None
     removals: tuple[Removal, ...] = ()
+    gone: tuple[Followed, ...] = ()
+    restore: str = ""
+
+
+def means_all(text: str) -> bool:
+    """Whether /unsubscribe's text is `all` (in any spelling), which asks before it removes."""
+    return fold(text.strip()) in ALL
 
 
 async def unsubscribe(
     services: Services, chat_id: int, language: str, text: str
 ) -> UnsubscribeResult:
-    """`all` removes everything. Otherwise the whole text is tried first as a keyword (one typed
-    with blanks, `乡村 振兴`), then name by name, each as a topic and else as a keyword."""
+    """`all` removes everything (the /unsubscribe handler asks the chat first, see means_all).
+    Otherwise the whole text is tried first as a keyword (one typed with blanks, `乡村 振兴`),
+    then name by name, each as a topic and else as a keyword."""
     catalog = services.library.catalog
     text = text.strip()
     async with services.store.transaction() as repo:
-        if fold(text) in ALL:
-            return UnsubscribeResult(await repo.unsubscribe_all(chat_id))
+        if means_all(text):
+            gone = await _followed(repo, catalog, chat_id, language, counted=False)
+            restore = " ".join(_restoring(item) for item in gone)
+            count = await repo.unsubscribe_all(chat_id)
+            if count:
+                await replan(repo, services, chat_id)
+            return UnsubscribeResult(count, (), tuple(gone), restore)
         if catalog.resolve(text) is None and await repo.unsubscribe(chat_id, KEYWORD, fold(text)):
+            await replan(repo, services, chat_id)
             return UnsubscribeResult(None, (Removal(text, Kind.KEYWORD, text),))
         removals = [
             await _remove(repo, catalog, chat_id, language, name)
             for name in lookup.split_names(text, catalog)[:MAX_NAMES_PER_COMMAND]
         ]
+        if any(removal.removed is not None for removal in removals):
+            await replan(repo, services, chat_id)
     return UnsubscribeResult(None, tuple(removals))
 
 
@@ -218,21 +280,36 @@ class Followed:
 
 async def followed(services: Services, chat_id: int, language: str) -> tuple[Followed, ...]:
     """What the chat follows, oldest first."""
-    catalog = services.library.catalog
-    listing: list[Followed] = []
     async with services.store.transaction() as repo:
-        subscriptions = await repo.subscriptions(chat_id)
-        counts = {row.slug: count for row, count in await repo.topic_counts()}
-        for subscription in subscriptions:
-            if subscription.kind == TOPIC:
-                topic = catalog.by_slug(subscription.value)
-                name = topic.name(language) if topic else subscription.label
-                count = counts.get(subscription.value, 0)
-                listing.append(Followed(Kind.TOPIC, name, count))
-            else:
-                count = await repo.count_containing(subscription.value)
-                listing.append(Followed(Kind.KEYWORD, subscription.label, count))
+        listing = await _followed(repo, services.library.catalog, chat_id, language)
     return tuple(listing)
+
+
+async def _followed(
+    repo: Repository, catalog: Catalog, chat_id: int, language: str, counted: bool = True
+) -> list[Followed]:
+    """What the chat follows, oldest first; counts 0 unless `counted`."""
+    listing: list[Followed] = []
+    subscriptions = await repo.subscriptions(chat_id)
+    counts = {row.slug: count for row, count in await repo.topic_counts()} if counted else {}
+    for subscription in subscriptions:
+        if subscription.kind == TOPIC:
+            topic = catalog.by_slug(subscription.value)
+            name = topic.name(language) if topic else subscription.label
+            count = counts.get(subscription.value, 0)
+            listing.append(Followed(Kind.TOPIC, name, count))
+        else:
+            count = await repo.count_containing(subscription.value) if counted else 0
+            listing.append(Followed(Kind.KEYWORD, subscription.label, count))
+    return listing
+
+
+def _restoring(item: Followed) -> str:
+    """A name /subscribe reads back as the same follow: a topic by its name; a keyword without
+    blanks, which would split it (the store matches keywords without blanks anyway)."""
+    if item.kind is Kind.TOPIC:
+        return item.name
+    return "".join(item.name.split())
 
 
 # --- /topics -------------------------------------------------------------------------------------
@@ -301,6 +378,8 @@ async def toggle_topic(services: Services, chat_id: int, language: str, slug: st
         else:
             await repo.subscribe(chat_id, TOPIC, topic.slug, topic.zh, services.clock())
             outcome = Toggled.ON
+        if outcome is not Toggled.LIMIT:
+            await replan(repo, services, chat_id)
         after = await _catalogue(repo, catalog, chat_id, language)
     return Toggle(outcome, topic.name(language), after)
 
