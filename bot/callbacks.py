@@ -15,14 +15,16 @@ class Action(StrEnum):
 
     OPEN_SECTION = "sec"  # sec:<n>            open section n in place (card, ‹ ›)
     FULL_TEXT = "full"  # full:<n>             send section n verbatim
-    CONTENTS = "toc"  # toc:                   the table of contents in place
-    OPEN_CARD = "card"  # card:<n>             section n's card as a new message (under a briefing)
+    CONTENTS = "toc"  # toc: | toc:new          the table of contents in place, or as a new message
+    OPEN_CARD = (
+        "card"  # card:<n>             section n's card as a new message (briefing, full text)
+    )
     TOGGLE_TOPIC = "tg"  # tg:<slug>           subscribe/unsubscribe in place (/topics)
     CONFIRM_TOPIC = "sub"  # sub:<slug>        subscribe after a deep link's confirmation
     TOPIC_PAGE = "pt"  # pt:<slug>:<page>      a page of /topic
     KEYWORD_PAGE = "pk"  # pk:<query id>:<page> a page of /topic with a keyword
     SEARCH_PAGE = "pq"  # pq:<query id>:<page> a page of /search
-    SETTINGS = "set"  # set:pause | set:resume | set:today
+    SETTINGS = "set"  # set:pause|resume|today|time:HHMM|tz:<zone>|quiet:on|off
     SET_LANGUAGE = "lang"  # lang:<code>
     ONBOARDING = "onb"  # onb:topics | onb:keep | onb:time:HHMM
     BROADCAST = "bc"  # bc:send:<id> | bc:cancel:<id>

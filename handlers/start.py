@@ -23,7 +23,7 @@ from bot.callbacks import Action, parse_callback, pattern
 from bot.context import BotContext
 from bot.i18n import DEFAULT_LANGUAGE, Html, Translator
 from bot.replies.answering import echo, edit_in_place
-from bot.replies.briefing_settings import change_answer
+from bot.replies.briefing_settings import change_answer, days_label
 from bot.replies.catalogue import topic_confirmation, topics_reply
 from bot.replies.reading import Reply, contents_reply, section_reply
 from bot.replies.welcome import TOPICS, chosen_time, setup_keyboard
@@ -57,7 +57,8 @@ def _welcome_text(context: BotContext, welcome: reading.Welcome) -> Html:
     if document is None:
         return translate(language, "section.no_content")
     key = "start.briefing_paused" if welcome.paused else "start.briefing"
-    briefing = translate(language, key, time=welcome.time, timezone=welcome.timezone)
+    days = days_label(translate, language, welcome.weekdays)
+    briefing = translate(language, key, days=days, time=welcome.time, timezone=welcome.timezone)
     if context.chat.private:  # the setup buttons are under it
         briefing = Html(f"{briefing}\n{translate(language, 'start.setup')}")
     return translate(

@@ -98,6 +98,15 @@ async def test_the_welcome_says_when_the_briefing_comes_and_how_to_stop_it(
     assert labels(english)[:2] == ["📚 Pick topics", "✅ Keep 09:00 every day"]
 
 
+async def test_the_welcome_names_the_chats_days(bot: BotDriver) -> None:
+    await bot.say("/days weekdays")
+    [welcome] = await bot.say("/start")
+    assert "工作日 09:00（Asia/Shanghai）" in welcome.text
+    await bot.say("/days mon,thu", chat_id=ALICE)
+    [english] = await bot.say("/start", chat_id=ALICE)
+    assert "on Mon, Thu at 09:00 (Asia/Shanghai)" in english.text
+
+
 async def test_the_welcome_reads_the_chats_own_time_zone_and_pause(bot: BotDriver) -> None:
     await bot.say("/settime 06:45")
     await bot.say("/timezone Europe/Berlin")
@@ -108,7 +117,10 @@ async def test_the_welcome_reads_the_chats_own_time_zone_and_pause(bot: BotDrive
 
     await bot.say("/pause")
     [paused] = await bot.say("/start")
-    assert said("start.briefing_paused", time="06:45", timezone="Europe/Berlin") in paused.text
+    assert (
+        said("start.briefing_paused", days="每天", time="06:45", timezone="Europe/Berlin")
+        in paused.text
+    )
     assert "/resume" in paused.text
 
 

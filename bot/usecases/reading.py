@@ -83,6 +83,7 @@ class Welcome:
     time: str
     timezone: str
     paused: bool
+    weekdays: int
 
 
 async def document(services: Services) -> DocumentView | None:
@@ -96,7 +97,11 @@ async def welcome(services: Services, chat_id: int) -> Welcome:
     content = await _content(services)
     briefing = await briefing_settings.settings_view(services, chat_id, DEFAULT_LANGUAGE)
     return Welcome(
-        content.document if content else None, briefing.time, briefing.timezone, briefing.paused
+        content.document if content else None,
+        briefing.time,
+        briefing.timezone,
+        briefing.paused,
+        briefing.weekdays,
     )
 
 
