@@ -60,6 +60,7 @@ class Passage:
     id: int
     section_number: int
     text: str
+    key: str = ""  # "S.O" (section.ordinal): how translations and the ledger name a passage
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,10 @@ class Found:
 
 
 def _found(topic: Topic | None, rows: Iterable[PassageRow], total: int) -> Found:
-    passages = tuple(Passage(row.id, row.section_number, row.text) for row in rows)
+    passages = tuple(
+        Passage(row.id, row.section_number, row.text, f"{row.section_number}.{row.ordinal}")
+        for row in rows
+    )
     return Found(topic, passages, total)
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from content.catalog import Catalog, load_catalog
 from content.errors import ContentError
 from content.parser import Document, parse_document
+from content.translations import Glossary, Translation, load_glossary, load_translation
 
 __all__ = ["ContentError", "Library", "SectionSummary", "WorkPlan", "load_library"]
 
@@ -43,6 +44,7 @@ class WorkPlan:
     position: int
     document: Document
     summaries: dict[int, SectionSummary]
+    translation: Translation | None = None  # content/translations/<slug>.toml, when there is one
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Library:
     plans: tuple[WorkPlan, ...]
     catalog: Catalog
     content_hash: str
+    glossary: Glossary = field(default_factory=Glossary)
 
     @property
     def primary(self) -> WorkPlan:
@@ -112,8 +115,15 @@ def load_plan(meta_path: Path, root: Path = CONTENT_DIR) -> WorkPlan:
     except ValueError as exc:
         raise ContentError(f"{text_path}: {exc}") from exc
     summaries = _load_summaries(root / "summaries" / f"{slug}.toml", document)
+    translation_path = root / "translations" / f"{slug}.toml"
+    translation = load_translation(translation_path) if translation_path.exists() else None
     return WorkPlan(
-        slug, str(meta.get("title_en", "")), int(meta.get("position", 0)), document, summaries
+        slug,
+        str(meta.get("title_en", "")),
+        int(meta.get("position", 0)),
+        document,
+        summaries,
+        translation,
     )
 
 
@@ -125,4 +135,5 @@ def load_library(root: Path = CONTENT_DIR) -> Library:
     plans.sort(key=lambda plan: (plan.position, plan.slug))
     topics = root / "topics.toml"
     catalog = load_catalog(topics) if topics.exists() else Catalog(())
-    return Library(tuple(plans), catalog, content_hash(root))
+    glossary = load_glossary(root / "glossary.toml")
+    return Library(tuple(plans), catalog, content_hash(root), glossary)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.ext import (
     BaseHandler,
@@ -17,36 +17,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import Action, Callback, parse_callback, pattern
+from bot.callbacks import Action, parse_callback, pattern
 from bot.context import BotContext
 from bot.i18n import Html
 from bot.replies.answering import edit_in_place, thread_of
 from bot.replies.briefing_settings import change_answer
 from bot.replies.catalogue import topics_reply
+from bot.replies.welcome import TOPICS, chosen_time, setup_keyboard
 from bot.usecases import briefing_settings, chats
 
 logger = logging.getLogger(__name__)
 
 _GONE = {ChatMember.LEFT, ChatMember.BANNED}
 _PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
-TIME_CHOICES = ("07:00", "08:00", "12:00", "18:00")
-
-
-def _welcome_keyboard(context: BotContext, language: str) -> InlineKeyboardMarkup:
-    translate = context.services.translate
-
-    def button(label: str, argument: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            label, callback_data=Callback(Action.ONBOARDING, argument).encode()
-        )
-
-    return InlineKeyboardMarkup(
-        [
-            [button(translate.plain(language, "welcome.pick_topics"), "topics")],
-            [button(translate.plain(language, "welcome.keep_time"), "keep")],
-            [button(t, f"time:{t.replace(':', '')}") for t in TIME_CHOICES],
-        ]
-    )
 
 
 async def my_membership_changed(update: Update, context: BotContext) -> None:
@@ -63,7 +46,7 @@ async def my_membership_changed(update: Update, context: BotContext) -> None:
         await context.bot.send_message(
             chat.id,
             context.services.translate(language, "welcome.group"),
-            reply_markup=_welcome_keyboard(context, language),
+            reply_markup=setup_keyboard(context.services.translate, language),
         )
 
 
@@ -76,10 +59,11 @@ async def onboarding_button(update: Update, context: BotContext) -> None:
     callback = parse_callback(query.data)
     argument = callback.argument if callback else ""
     language = context.chat.language
-    if chat_id is None or not (argument in {"topics", "keep"} or argument.startswith("time:")):
+    wanted = chosen_time(argument)
+    if chat_id is None or (argument != TOPICS and wanted is None):
         await query.answer(translate.plain(language, "callback.expired"))
         return
-    if argument == "topics":
+    if argument == TOPICS or wanted is None:
         text, keyboard = await topics_reply(context)
         await query.answer()
         await context.bot.send_message(chat_id, text, reply_markup=keyboard)
@@ -87,7 +71,6 @@ async def onboarding_button(update: Update, context: BotContext) -> None:
     if not await context.may_change_settings():
         await query.answer(translate.plain(language, "subscribe.not_admin"), show_alert=True)
         return
-    wanted = "09:00" if argument == "keep" else f"{argument[5:7]}:{argument[7:9]}"
     change = await briefing_settings.set_time(
         context.services, chat_id, wanted, thread_of(query.message)
     )
@@ -96,7 +79,9 @@ async def onboarding_button(update: Update, context: BotContext) -> None:
         translate(language, "welcome.group"),
         change_answer(translate, language, change),
     )
-    await edit_in_place(query, Html(f"{welcome}\n\n{answer}"), _welcome_keyboard(context, language))
+    await edit_in_place(
+        query, Html(f"{welcome}\n\n{answer}"), setup_keyboard(context.services.translate, language)
+    )
 
 
 async def group_migrated(update: Update, context: BotContext) -> None:
