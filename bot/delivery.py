@@ -89,6 +89,7 @@ async def send_claimed(
             claim.local_date.isoformat(),
             claim.payload.picks,
             services.index.texts,
+            services.library.primary.translation,  # English chats read it; None: in Chinese
         )
     delivery_id, chat_id, thread_id = claim.delivery_id, claim.chat_id, claim.thread_id
     network_failures = 0

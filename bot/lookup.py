@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.store import Repository
 from bot.store.models import PassageRow
@@ -72,12 +73,19 @@ class Found:
     total: int
 
 
+class TextIndex(Protocol):
+    """Another way into the passages (bot.english_search.EnglishIndex): a page for a query it
+    answers, None for one it leaves to the store."""
+
+    def find(self, catalog: Catalog, query: str, offset: int, limit: int) -> Found | None: ...
+
+
+def passage_of(row: PassageRow) -> Passage:
+    return Passage(row.id, row.section_number, row.text, f"{row.section_number}.{row.ordinal}")
+
+
 def _found(topic: Topic | None, rows: Iterable[PassageRow], total: int) -> Found:
-    passages = tuple(
-        Passage(row.id, row.section_number, row.text, f"{row.section_number}.{row.ordinal}")
-        for row in rows
-    )
-    return Found(topic, passages, total)
+    return Found(topic, tuple(passage_of(row) for row in rows), total)
 
 
 async def passages_for_topic_or_keyword(
@@ -94,9 +102,22 @@ async def passages_for_topic_or_keyword(
     return _found(None, in_order[offset : offset + limit], total)
 
 
-async def search(repo: Repository, catalog: Catalog, query: str, offset: int, limit: int) -> Found:
-    """/search: passages containing the text; when none does and the text names a topic (an
-    English alias such as "Hague"), the topic's passages."""
+async def search(
+    repo: Repository,
+    catalog: Catalog,
+    query: str,
+    offset: int,
+    limit: int,
+    english: TextIndex | None = None,
+) -> Found:
+    """/search and inline mode: passages containing the text; when none does and the text names
+    a topic (an English alias such as "Hague"), the topic's passages. With an `english` index (the
+    translation's, bot.english_search), a query with English words finds their passages too,
+    ranked with these; any other query is answered as without it."""
+    if english is not None:
+        found = english.find(catalog, query, offset, limit)
+        if found is not None:
+            return found
     rows, total = await repo.passages_containing(query, offset, limit)
     if total == 0:
         topic = catalog.resolve(query)

@@ -4,14 +4,16 @@ and callback data under 64 bytes. Everything from the document or a user is esca
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.briefing import Pick
 from bot.callbacks import Action, Callback
-from bot.i18n import Html, Translator, escape
+from bot.i18n import Html, Translator, as_plain, escape
 from bot.store.repository import DocumentView, SectionView
 from content.numerals import to_chinese_numeral
+from content.translation import Translation
 
 MESSAGE_LIMIT = 4096
 BUTTON_LABEL_LIMIT = 28
@@ -21,10 +23,15 @@ NEW_MESSAGE = "new"  # toc:new — the contents as a new message (under a full t
 # A full text's paragraphs: joined passages reach PARAGRAPH_MIN characters, stay under MAX.
 PARAGRAPH_MIN, PARAGRAPH_MAX = 60, 160
 PARAGRAPH_BREAK = "\n\n"
+# The Chinese original under its English, collapsed: one tap opens it.
+ORIGINAL_OPEN, ORIGINAL_CLOSE = "<blockquote expandable>", "</blockquote>"
+ENGLISH = "en"
 
 
 def section_reference(translate: Translator, language: str, number: int) -> str:
-    """〔四〕 — how a passage cites its section."""
+    """〔四〕 — how a passage cites its section; in English "Section 4" / "Overall approach"."""
+    if language == ENGLISH:
+        return section_label(translate, language, number)
     if number == 0:
         return translate.plain(language, "section.intro_reference")
     return translate.plain(language, "section.reference", numeral=to_chinese_numeral(number))
@@ -47,6 +54,111 @@ def section_title(section: SectionView) -> str:
 
 def _shorten(text: str, limit: int = BUTTON_LABEL_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- English readers -----------------------------------------------------------------------------
+# An English chat reads each passage of a translated document in English, its Chinese original
+# collapsed beneath (<blockquote expandable>); a passage the translation lacks, in Chinese. A
+# document without a translation is quoted in Chinese, with one line that says so.
+
+
+def with_original(english: str, original: str) -> str:
+    """The English of a passage, and its Chinese original collapsed beneath it."""
+    return f"{escape(english)}\n{ORIGINAL_OPEN}{escape(original)}{ORIGINAL_CLOSE}"
+
+
+def english_of(translation: Translation | None, key: str) -> str | None:
+    """A passage's English; None when there is no translation or it lacks the passage."""
+    return translation.passage(key) if translation is not None else None
+
+
+def untranslated_note(translate: Translator, language: str) -> Html:
+    """The one line an English chat reads above Chinese passages of an untranslated document."""
+    return translate(language, "english.no_translation")
+
+
+def shown_length(text: str) -> int:
+    """What Telegram counts of a message in HTML: the text it shows, in UTF-16 code units."""
+    return telegram_length(as_plain(text))
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """A passage as an English chat reads it in a list (a page of /topic, a briefing): `lead`,
+    HTML before it (its reference, its topic); `text`, its English, or its Chinese where there
+    is none; `original`, the Chinese collapsed beneath the English (None when `text` is it)."""
+
+    lead: str
+    text: str
+    original: str | None = None
+
+    def html(self, cap: int | None = None, collapsed: bool = True) -> str:
+        text = escape(_cut(self.text, cap))
+        if collapsed and self.original is not None and cap is None:
+            text += f"\n{ORIGINAL_OPEN}{escape(self.original)}{ORIGINAL_CLOSE}"
+        return self.lead + text
+
+
+def _cut(text: str, cap: int | None) -> str:
+    """`text` in at most `cap` characters, cut after a word where one ends near, with …"""
+    if cap is None or len(text) <= cap:
+        return text
+    cut = text[: cap - 1]
+    space = cut.rfind(" ")
+    if space >= cap - 20:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def fitted(
+    header: str, items: Sequence[Quoted], tail: Sequence[str] = (), separator: str = "\n\n"
+) -> Html:
+    """A header, passages and tail lines as one message, every passage kept. Each passage keeps
+    its original while there is room, in order (one that does not fit gives it up, a shorter one
+    after it may keep it: its section still opens the original); when even the passages alone
+    are too long, the longest are shortened alike (with …) to fit. Counted as Telegram counts:
+    the text shown."""
+    step = len(separator)
+    base = shown_length(header) + sum(step + shown_length(line) for line in tail)
+    leads = [step + shown_length(item.lead) for item in items]
+
+    def size(cap: int | None) -> int:
+        return base + sum(
+            lead + telegram_length(_cut(item.text, cap))
+            for lead, item in zip(leads, items, strict=True)
+        )
+
+    def message(parts: Iterable[str]) -> Html:
+        return Html(separator.join([header, *parts, *tail]))
+
+    room = MESSAGE_LIMIT - size(None)
+    if room >= 0:
+        kept: list[bool] = []
+        for item in items:
+            extra = 1 + telegram_length(item.original) if item.original is not None else 0
+            kept.append(item.original is not None and extra <= room)
+            room -= extra if kept[-1] else 0
+        text = message(item.html(collapsed=keep) for item, keep in zip(items, kept, strict=True))
+    else:
+        low, high = 0, max((len(item.text) for item in items), default=0)
+        while low < high:  # the longest cap that fits
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if size(middle) <= MESSAGE_LIMIT else (low, middle - 1)
+        text = message(item.html(cap=max(low, 1)) for item in items)
+    if shown_length(text) <= MESSAGE_LIMIT:
+        return text
+    return _trimmed(header, [item.html(collapsed=False) for item in items], tail, separator)
+
+
+def _trimmed(header: str, lines: Sequence[str], tail: Sequence[str], separator: str) -> Html:
+    """The last resort: whole lines while they fit, then …"""
+    text = header
+    for line in [*lines, *tail]:
+        grown = text + separator + line
+        if shown_length(grown + separator + "…") > MESSAGE_LIMIT:
+            return Html(text + separator + "…")
+        text = grown
+    return Html(text)
 
 
 def section_card(
@@ -242,11 +354,20 @@ def _chunks(groups: Sequence[Sequence[str]], budget: int) -> list[str]:
 
 
 def full_text(
-    translate: Translator, language: str, section: SectionView, passages: Sequence[str]
+    translate: Translator,
+    language: str,
+    section: SectionView,
+    passages: Sequence[str],
+    keys: Sequence[str] | None = None,
+    translation: Translation | None = None,
 ) -> list[Html]:
     """The section verbatim in paragraphs (blank lines between), split between sentences into
     messages under the limit. The caller puts section_keyboard(…, under_full_text=True) under
-    the last one."""
+    the last one. With the passages' `keys` ("S.O"), an English chat reads the `translation`:
+    each paragraph in English with its original collapsed beneath, or, without a translation,
+    the original under a line that says so."""
+    if language == ENGLISH and keys is not None:
+        return _english_full_text(translate, language, section, passages, keys, translation)
     label = section_label(translate, language, section.number)
     title = f"<b>{escape(section_title(section))}</b>"
     # The headers' HTML is longer than what Telegram counts of it: a safe margin.
@@ -264,6 +385,97 @@ def full_text(
                 language, "section.full_text_continued", label=label, part=i, parts=len(chunks)
             )
             + f"\n{title}\n\n{chunk}"
+        )
+        for i, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def _english_blocks(
+    groups: Sequence[Sequence[tuple[str, str | None]]], budget: int
+) -> list[tuple[int, str]]:
+    """(shown length, HTML) of each block of an English full text, none over `budget`: a
+    paragraph's run of translated passages in English with its original collapsed beneath, a
+    run of untranslated ones in Chinese. A run too long for one message is split between its
+    passages, and only a single passage over the budget is cut within itself."""
+    blocks: list[tuple[int, str]] = []
+    for group in groups:
+        runs: list[list[tuple[str, str | None]]] = []
+        for passage in group:
+            if runs and (runs[-1][0][1] is None) == (passage[1] is None):
+                runs[-1].append(passage)
+            else:
+                runs.append([passage])
+        for run in runs:
+            original = "".join(text for text, _ in run)
+            if run[0][1] is None:
+                if telegram_length(original) <= budget:
+                    blocks.append((telegram_length(original), escape(original)))
+                else:
+                    pieces = pack([text for text, _ in run], budget)
+                    blocks.extend((telegram_length(p), escape(p)) for p in pieces)
+                continue
+            english = " ".join(english for _, english in run if english)
+            size = telegram_length(english) + 1 + telegram_length(original)
+            if size <= budget:
+                blocks.append((size, with_original(english, original)))
+            elif len(run) > 1:
+                blocks.extend(_english_blocks([[passage] for passage in run], budget))
+            else:
+                blocks.extend((telegram_length(p), escape(p)) for p in pack([english], budget))
+                blocks.extend(
+                    (telegram_length(p), f"{ORIGINAL_OPEN}{escape(p)}{ORIGINAL_CLOSE}")
+                    for p in pack([original], budget)
+                )
+    return blocks
+
+
+def _english_full_text(
+    translate: Translator,
+    language: str,
+    section: SectionView,
+    passages: Sequence[str],
+    keys: Sequence[str],
+    translation: Translation | None,
+) -> list[Html]:
+    label = section_label(translate, language, section.number)
+    original_title = section_title(section)
+    heading = translation.heading(section.number) if translation is not None else None
+    title = f"<b>{escape(heading or original_title)}</b>"
+    if heading:
+        title += f"\n{ORIGINAL_OPEN}{escape(original_title)}{ORIGINAL_CLOSE}"
+    # Said once, in the first message: this document has no English yet.
+    note = "" if translation is not None else f"\n{untranslated_note(translate, language)}"
+    english = [english_of(translation, key) for key in keys]
+    paired = list(zip(passages, english, strict=True))
+    # Paragraphs as the Chinese reads them, each with its passages' English.
+    groups: list[list[tuple[str, str | None]]] = []
+    for group in paragraphs(passages):
+        groups.append(paired[: len(group)])
+        paired = paired[len(group) :]
+    longest_header = translate(
+        language, "section.full_text_continued", label=label, part=999, parts=999
+    )
+    budget = MESSAGE_LIMIT - shown_length(longest_header + title + note) - 4
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for length, block in _english_blocks(groups, budget):
+        if current and size + len(PARAGRAPH_BREAK) + length > budget:
+            chunks.append(PARAGRAPH_BREAK.join(current))
+            current, size = [], 0
+        size += length + (len(PARAGRAPH_BREAK) if current else 0)
+        current.append(block)
+    if current:
+        chunks.append(PARAGRAPH_BREAK.join(current))
+    if len(chunks) <= 1:
+        header = translate(language, "section.full_text_header", label=label)
+        return [Html(f"{header}\n{title}{note}\n\n{chunks[0] if chunks else ''}".rstrip())]
+    return [
+        Html(
+            translate(
+                language, "section.full_text_continued", label=label, part=i, parts=len(chunks)
+            )
+            + f"\n{title}{note if i == 1 else ''}\n\n{chunk}"
         )
         for i, chunk in enumerate(chunks, start=1)
     ]
@@ -293,6 +505,31 @@ def passage_lines(
         f"{escape(text)}"
         for number, text in passages
     ]
+
+
+def english_listing(
+    translate: Translator,
+    language: str,
+    bot_username: str | None,
+    header: str,
+    passages: Iterable[tuple[int, str, str]],
+    translation: Translation | None,
+) -> Html:
+    """A page of passages for an English chat: (section, key, original) each as its section
+    reference (a link), then its English with the original collapsed beneath (the Chinese where
+    the translation lacks it); without a translation, the originals under a line saying so.
+    Fitted to one message, every passage kept (see `fitted`)."""
+    if translation is None:
+        header = f"{header}\n{untranslated_note(translate, language)}"
+    items: list[Quoted] = []
+    for number, key, original in passages:
+        link = section_link(bot_username, number, section_reference(translate, language, number))
+        english = english_of(translation, key)
+        if english is None:
+            items.append(Quoted(f"{link} · ", original))
+        else:
+            items.append(Quoted(f"{link} · ", english, original))
+    return fitted(header, items)
 
 
 def page_count(total: int, size: int = PAGE_SIZE) -> int:
@@ -364,18 +601,22 @@ def briefing_message(
     day: str,
     picks: Sequence[Pick],
     texts: dict[str, str],
+    translation: Translation | None = None,
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
     """One message: each chosen passage verbatim under its topic and section reference, a button
     per section to open it, and for each catalogue topic it quotes a row of two: more on the
-    topic (/topic's listing) and unsubscribe from it in one tap. Keyword follows get no row."""
+    topic (/topic's listing) and unsubscribe from it in one tap. Keyword follows get no row.
+    An English chat reads the passages in the document's `translation`, each original collapsed
+    beneath; without one, in Chinese under a line saying so."""
+    sections = list(dict.fromkeys(pick.section_number for pick in picks))
+    keyboard = _briefing_keyboard(translate, language, picks, sections)
+    if language == ENGLISH:
+        text = _english_briefing(translate, language, document_title, day, picks, texts,
+                                 translation)  # fmt: skip
+        return text, keyboard
     lines: list[str] = [translate(language, "briefing.header", day=day, title=document_title)]
-    sections: list[int] = []
-    topics: dict[str, str] = {}  # slug → name, for the topic buttons; keywords get none
     for pick in picks:
         key, number = pick.passage, pick.section_number
-        slug = pick.follow_key.removeprefix("topic:")
-        if slug != pick.follow_key and slug.isascii() and 0 < len(slug) <= 24:
-            topics.setdefault(slug, pick.label(language) or slug)
         reference = section_reference(translate, language, number)
         label = pick.label(language)
         round_number = pick.round
@@ -383,9 +624,53 @@ def briefing_message(
         if round_number > 1:
             heading += translate(language, "briefing.round", round=round_number) + " "
         lines.append(f"{heading}{escape(reference)}\n{escape(texts.get(key, ''))}")
-        if number not in sections:
-            sections.append(number)
     lines.append(translate(language, "briefing.footer"))
+    return listing(lines[0], lines[1:]), keyboard
+
+
+def _english_briefing(
+    translate: Translator,
+    language: str,
+    document_title: str,
+    day: str,
+    picks: Sequence[Pick],
+    texts: dict[str, str],
+    translation: Translation | None,
+) -> Html:
+    """A briefing's text for an English chat: "<b>Topic</b> (round 2) · Section 4", then the
+    passage in English with its original collapsed beneath."""
+    if translation is not None and translation.title:
+        header = translate(language, "english.briefing_header", day=day, title=translation.title)
+    else:
+        header = translate(language, "briefing.header", day=day, title=document_title)
+    if translation is None:
+        header = Html(f"{header}\n{untranslated_note(translate, language)}")
+    items: list[Quoted] = []
+    for pick in picks:
+        label = pick.label(language)
+        heading = f"<b>{escape(label)}</b>" if label else ""
+        if pick.round > 1:
+            heading = f"{heading} {translate(language, 'briefing.round', round=pick.round)}"
+        reference = escape(section_reference(translate, language, pick.section_number))
+        heading = f"{heading.strip()} · {reference}" if heading else reference
+        original = texts.get(pick.passage, "")
+        english = english_of(translation, pick.passage)
+        if english is None:
+            items.append(Quoted(f"{heading}\n", original))
+        else:
+            items.append(Quoted(f"{heading}\n", english, original))
+    return fitted(header, items, tail=[translate(language, "briefing.footer")])
+
+
+def _briefing_keyboard(
+    translate: Translator, language: str, picks: Sequence[Pick], sections: Sequence[int]
+) -> InlineKeyboardMarkup | None:
+    """A button per section quoted, then a row per catalogue topic quoted: more, unsubscribe."""
+    topics: dict[str, str] = {}  # slug → name, for the topic buttons; keywords get none
+    for pick in picks:
+        slug = pick.follow_key.removeprefix("topic:")
+        if slug != pick.follow_key and slug.isascii() and 0 < len(slug) <= 24:
+            topics.setdefault(slug, pick.label(language) or slug)
     buttons = [
         InlineKeyboardButton(
             translate.plain(
@@ -414,5 +699,4 @@ def briefing_message(
                 ),
             ]
         )
-    keyboard = InlineKeyboardMarkup(rows) if rows else None
-    return listing(lines[0], lines[1:]), keyboard
+    return InlineKeyboardMarkup(rows) if rows else None

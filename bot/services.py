@@ -12,10 +12,12 @@ from pathlib import Path
 
 from bot.briefing import ContentIndex
 from bot.config import Settings
+from bot.english_search import EnglishIndex
 from bot.i18n import Translator
 from bot.store import Repository, Store
 from bot.store.repository import ContentSnapshot
 from content.library import CONTENT_DIR, Library
+from content.translation import Translation
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Services:
     content_dir: Path = CONTENT_DIR
     chats: ChatCache = field(default_factory=ChatCache)
     _snapshot: tuple[str, ContentSnapshot | None] | None = None
+    _english: tuple[str, Translation, EnglishIndex] | None = None
 
     async def current_content(self) -> ContentSnapshot | None:
         """The same snapshot, opening a transaction only when this content version has not been
@@ -80,6 +83,21 @@ class Services:
         if self._snapshot is None or self._snapshot[0] != version:
             self._snapshot = (version, await repo.content_snapshot())
         return self._snapshot[1]
+
+    async def english(self, repo: Repository) -> EnglishIndex | None:
+        """The English search index over the work plan's translation (None without one, or before
+        the first import), built once per content version: /reload builds it again."""
+        translation = self.library.primary.translation
+        if translation is None:
+            return None
+        version = self.library.content_hash
+        cached = self._english
+        if cached is None or cached[0] != version or cached[1] is not translation:
+            index = await EnglishIndex.build(repo, translation)
+            if index is None:
+                return None
+            cached = self._english = (version, translation, index)
+        return cached[2]
 
 
 def utc_now() -> datetime:

@@ -15,7 +15,7 @@ from typing import Any
 from content.catalog import Catalog, load_catalog
 from content.errors import ContentError
 from content.parser import Document, parse_document
-from content.translations import Glossary, Translation, load_glossary, load_translation
+from content.translation import Glossary, Translation, load_glossary, load_translation
 
 __all__ = ["ContentError", "Library", "SectionSummary", "WorkPlan", "load_library"]
 

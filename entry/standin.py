@@ -856,6 +856,10 @@ class TelegramStandIn:
         ids = [str(r.get("id")) for r in results]
         if len(set(ids)) != len(ids):
             raise bad_request("RESULT_ID_DUPLICATE")
+        for result in results:  # the text each result shares: HTML and length as a message's
+            content = result.get("input_message_content")
+            if isinstance(content, dict) and "message_text" in content:
+                self._checked_text(content, "message_text")
         self.inline_answers.append(params)
         return True
 

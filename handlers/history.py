@@ -37,7 +37,7 @@ def _history_reply(context: BotContext, past: tuple[PastBriefing, ...]) -> Reply
         return translate(language, "history.empty"), None
     lines = []
     for briefing in past:
-        references = "".join(
+        references = translate.plain(language, "english.reference_separator").join(
             render.section_reference(translate, language, number)
             for number in briefing.section_numbers
         )
@@ -87,7 +87,13 @@ async def past_briefing_button(update: Update, context: BotContext) -> None:
         await query.answer(translate.plain(language, "history.gone"), show_alert=True)
         return
     text, keyboard = render.briefing_message(
-        translate, language, past.title, past.day.isoformat(), past.picks, services.index.texts
+        translate,
+        language,
+        past.title,
+        past.day.isoformat(),
+        past.picks,
+        services.index.texts,
+        reading.translation(services),
     )
     await query.answer()
     await context.bot.send_message(

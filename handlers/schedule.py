@@ -17,7 +17,7 @@ from bot.context import BotContext
 from bot.i18n import Html, Translator, as_plain
 from bot.replies.answering import edit_in_place, thread_of
 from bot.replies.briefing_settings import change_answer, days_label, next_label, quiet_label
-from bot.usecases import briefing_settings
+from bot.usecases import briefing_settings, reading
 from bot.usecases.briefing_settings import BriefingSettings, SettingChange
 
 SETTING_COMMANDS = ("settime", "timezone", "pause", "resume", "quiet", "items", "days")
@@ -43,6 +43,7 @@ async def _today_reply(
         briefing.day.isoformat(),
         briefing.picks,
         services.index.texts,
+        reading.translation(services),
     )
 
 

@@ -17,7 +17,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Inli
 from bot import render
 from bot.callbacks import Action, parse_callback, pattern, small_number, split_page_argument
 from bot.context import BotContext
-from bot.i18n import Html, escape, language_for
+from bot.i18n import Html, Translator, escape, language_for
 from bot.replies.answering import echo, edit_in_place
 from bot.replies.listings import search_page, topic_page
 from bot.replies.reading import Reply
@@ -25,6 +25,7 @@ from bot.replies.suggestions import joined
 from bot.services import Services
 from bot.usecases import reading
 from bot.usecases.reading import FirstPage, Listing, NothingFound, QueryTooLong
+from content.translation import Translation
 
 INLINE_CACHE_SECONDS = 300
 NO_CONTENT_CACHE_SECONDS = 5  # content may be imported any moment: ask again soon
@@ -135,9 +136,15 @@ async def inline_query(update: Update, context: BotContext) -> None:
     if offer is None:
         await inline.answer([], cache_time=NO_CONTENT_CACHE_SECONDS)
         return
+    if language == render.ENGLISH:
+        results = _english_results(
+            translate, language, offer, reading.translation(context.services)
+        )
+        await inline.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
+        return
     items = [(f"p{p.id}", p.section_number, p.text) for p in offer.passages]
     for section in offer.sections:
-        points = section.summary_en if language == "en" else section.summary_zh
+        points = section.summary_zh  # English clients are answered above
         summary = "\n".join(f"• {point}" for point in points)
         items.append(
             (f"s{section.number}", section.number, f"{render.section_title(section)}\n{summary}")
@@ -159,6 +166,70 @@ async def inline_query(update: Update, context: BotContext) -> None:
         )
     # Personal: the results depend on the user's language, which Telegram's cache does not know.
     await inline.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
+
+
+def _english_results(
+    translate: Translator,
+    language: str,
+    offer: reading.InlineOffer,
+    translation: Translation | None,
+) -> list[InlineQueryResultArticle]:
+    """Inline results for an English client: each passage in English with its original
+    collapsed beneath (in Chinese, with a line saying so, while the document has no
+    translation); the sections as "Section 4: <English heading>" with their English points."""
+    title = translation.title if translation is not None and translation.title else ""
+    results = []
+    for passage in offer.passages:
+        reference = render.section_reference(translate, language, passage.section_number)
+        source = translate(
+            language,
+            "english.shared_from",
+            title=title or offer.document_title,
+            reference=reference,
+        )
+        english = render.english_of(translation, passage.key)
+        shown = english or passage.text
+        if english is not None:
+            text = f"{render.with_original(english, passage.text)}\n\n{source}"
+        else:
+            text = f"{escape(passage.text)}\n\n{source}"
+            if translation is None:
+                text += f"\n{render.untranslated_note(translate, language)}"
+        results.append(
+            InlineQueryResultArticle(
+                id=f"p{passage.id}",
+                title=f"{reference} · {shown[:60]}",
+                description=shown[:200],
+                input_message_content=InputTextMessageContent(text),
+            )
+        )
+    for section in offer.sections:
+        number = section.number
+        heading = (translation.heading(number) if translation is not None else None) or (
+            section.heading_en or render.section_title(section)
+        )
+        label = render.section_label(translate, language, number)
+        headline = translate.plain(language, "inline.section_result", label=label, heading=heading)
+        summary = "\n".join(f"• {point}" for point in section.summary_en)
+        source = translate(
+            language,
+            "english.shared_from",
+            title=title or offer.document_title,
+            reference=render.section_reference(translate, language, number),
+        )
+        original = escape(render.section_title(section))
+        results.append(
+            InlineQueryResultArticle(
+                id=f"s{number}",
+                title=headline[:80],
+                description=summary[:200],
+                input_message_content=InputTextMessageContent(
+                    f"<b>{escape(headline)}</b>\n{escape(summary)}\n"
+                    f"{render.ORIGINAL_OPEN}{original}{render.ORIGINAL_CLOSE}\n\n{source}"
+                ),
+            )
+        )
+    return results
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:

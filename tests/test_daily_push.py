@@ -388,6 +388,6 @@ async def test_english_chats_get_english_briefings(
     await run_push(bot, clock, SHANGHAI_NINE)
     [message] = briefings(api, 2002)
     assert message.text.startswith("📰 Daily briefing · 2026-11-25")
-    assert "Hague Agreement 〔四〕" in message.text
+    assert "Hague Agreement · Section 4\n" in message.text  # English cites "Section 4"
     [card] = await bot.press(message, 0)
     assert card.text.startswith("四、建设一流专利商标审查机构")

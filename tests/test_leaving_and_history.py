@@ -289,7 +289,7 @@ async def test_history_in_english_and_a_button_of_another_chat(
     await bot.say("/start")
     await run_push(bot, clock, SHANGHAI_NINE)
     [history] = await bot.say("/history", chat_id=EN_USER)
-    assert history.text == f"{said('history.header', 'en')}\n• 2026-11-25: 〔四〕"
+    assert history.text == f"{said('history.header', 'en')}\n• 2026-11-25: Section 4"
     [mine] = await bot.say("/history")
     assert mine.text.split("\n")[1] == "• 2026-11-25：〔总体思路〕"
     # Its data pressed in another chat: not that chat's briefing, so expired.
@@ -407,8 +407,8 @@ async def test_english_briefings_name_the_topics_in_english(
     await run_push(bot, clock, SHANGHAI_NINE)
     [briefing] = briefings(api, EN_USER)
     assert labels(briefing) == [
-        "Open 〔四〕",
-        "Open 〔三〕",
+        "Open Section 4",
+        "Open Section 3",
         "🔎 More: Hague Agreement",
         "🔕 Unsubscribe: Hague Agreement",
         "🔎 More: Geographical in…",  # long names shortened

@@ -1,5 +1,6 @@
 """Pages of passages as replies: /topic (by topic or keyword), /search, and "more on this topic"
-under a briefing — ten a page, each passage with its section reference, ‹ › when there are more."""
+under a briefing — ten a page, each passage with its section reference, ‹ › when there are more.
+English chats read each passage in English with its original collapsed beneath (render)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,29 @@ from bot.context import BotContext
 from bot.i18n import Html
 from bot.replies.answering import echo
 from bot.replies.reading import Reply
+from bot.usecases import reading
 from bot.usecases.reading import Listing
 
 
-def _passage_lines(context: BotContext, listing: Listing) -> list[str]:
-    return render.passage_lines(
-        context.services.translate,
-        context.chat.language,
+def _page(context: BotContext, header: Html, listing: Listing) -> Html:
+    """The header and the page's passages, fitted to one message."""
+    translate, language = context.services.translate, context.chat.language
+    if language == render.ENGLISH:
+        return render.english_listing(
+            translate,
+            language,
+            context.bot.username,
+            header,
+            ((p.section_number, p.key, p.text) for p in listing.passages),
+            reading.translation(context.services),
+        )
+    lines = render.passage_lines(
+        translate,
+        language,
         context.bot.username,
         ((p.section_number, p.text) for p in listing.passages),
     )
+    return render.listing(header, lines)
 
 
 def _keyboard(context: BotContext, action: Action, listing: Listing) -> InlineKeyboardMarkup | None:
@@ -44,7 +58,7 @@ def topic_page(context: BotContext, listing: Listing) -> Reply:
         header = translate(language, "topic.keyword_header", query=echo(listing.query), **counts)
         action = Action.KEYWORD_PAGE
     keyboard = _keyboard(context, action, listing)
-    return render.listing(header, _passage_lines(context, listing)), keyboard
+    return _page(context, header, listing), keyboard
 
 
 def search_page(context: BotContext, listing: Listing) -> Reply:
@@ -62,4 +76,4 @@ def search_page(context: BotContext, listing: Listing) -> Reply:
         topic_note = translate(language, "search.topic_note", name=listing.topic.name(language))
         header = Html(f"{header}\n{topic_note}")
     keyboard = _keyboard(context, Action.SEARCH_PAGE, listing)
-    return render.listing(header, _passage_lines(context, listing)), keyboard
+    return _page(context, header, listing), keyboard

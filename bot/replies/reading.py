@@ -89,7 +89,9 @@ async def full_text_replies(context: BotContext, number: int) -> list[Reply]:
     if found is None:
         return []
     translate, language = context.services.translate, context.chat.language
-    texts = render.full_text(translate, language, found.section, found.passages)
+    texts = render.full_text(
+        translate, language, found.section, found.passages, found.keys, found.translation
+    )
     keyboard = render.section_keyboard(
         translate, language, number, found.numbers, under_full_text=True
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import lookup, render
+from bot.briefing import passage_key
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.lookup import Found, Passage
 from bot.services import Services
@@ -19,6 +20,7 @@ from bot.store import Repository
 from bot.store.repository import ContentSnapshot, DocumentView, SectionView
 from bot.usecases import briefing_settings
 from content.catalog import Topic
+from content.translation import Translation
 
 INLINE_RESULTS = 50  # Telegram's maximum per inline answer: more is refused, not trimmed
 
@@ -57,11 +59,15 @@ class SectionMissing:
 
 @dataclass(frozen=True)
 class FullText:
-    """A section verbatim: its passages in order, and every section's number (for ‹ ›)."""
+    """A section verbatim: its passages in order, and every section's number (for ‹ ›); the
+    passages' keys ("S.O") and the document's English translation (None without one), for
+    English chats."""
 
     section: SectionView
     passages: tuple[str, ...]
     numbers: tuple[int, ...]
+    keys: tuple[str, ...] = ()
+    translation: Translation | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,16 @@ async def full_text(services: Services, number: int) -> FullText | None:
     section = content.section(number) if content else None
     if content is None or section is None:
         return None
-    return FullText(section, content.passages.get(section.number, ()), tuple(content.numbers))
+    passages = content.passages.get(section.number, ())
+    # Ordinals count a section's passages from 1, in order (content.parser.split_passages).
+    keys = tuple(passage_key(section.number, i) for i in range(1, len(passages) + 1))
+    return FullText(section, passages, tuple(content.numbers), keys, translation(services))
+
+
+def translation(services: Services) -> Translation | None:
+    """The work plan in English (content/translations/<slug>.toml); None while it has none.
+    Read with the content, so it costs nothing."""
+    return services.library.primary.translation
 
 
 # --- /topic and /search --------------------------------------------------------------------------
@@ -213,8 +228,8 @@ async def _topic_page(
 async def _search_page(
     repo: Repository, services: Services, query: str, page: int
 ) -> Listing | None:
-    catalog = services.library.catalog
-    found = await lookup.search(repo, catalog, query, _offset(page), render.PAGE_SIZE)
+    catalog, english = services.library.catalog, await services.english(repo)
+    found = await lookup.search(repo, catalog, query, _offset(page), render.PAGE_SIZE, english)
     return await _listing(repo, query, found, page, by_topic=False)
 
 
@@ -234,7 +249,8 @@ async def topic_listing(services: Services, query: str) -> FirstPage:
 
 async def search_listing(services: Services, query: str) -> FirstPage:
     """The first page of /search `query`: passages containing it, best first; when none does
-    and it names a topic (an English alias such as "Hague"), the topic's."""
+    and it names a topic (an English alias such as "Hague"), the topic's. English words are
+    looked for in the translation too (bot.english_search), their passages ranked with these."""
     if len(query) > lookup.MAX_QUERY_LENGTH:
         return QueryTooLong(lookup.MAX_QUERY_LENGTH)
     async with services.store.transaction() as repo:
@@ -305,5 +321,8 @@ async def inline_offer(services: Services, typed: str) -> InlineOffer | None:
             return None
         if not query:
             return InlineOffer(content.document.title, (), content.sections[:INLINE_RESULTS])
-        found = await lookup.search(repo, services.library.catalog, query, 0, INLINE_RESULTS)
+        english = await services.english(repo)
+        found = await lookup.search(
+            repo, services.library.catalog, query, 0, INLINE_RESULTS, english
+        )
     return InlineOffer(content.document.title, found.passages[:INLINE_RESULTS], ())
