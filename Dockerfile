@@ -28,6 +28,12 @@ RUN pip install . \
 
 USER bot
 VOLUME ["/data"]
-# Webhook mode listens here (WEBHOOK_PORT); polling mode needs no port.
+# Webhook mode listens here (WEBHOOK_PORT); polling mode serves only /healthz, on HEALTH_PORT.
+ENV HEALTH_PORT=8081
 EXPOSE 8080
+# /healthz: the webhook port in webhook mode (WEBHOOK_URL set in the environment), HEALTH_PORT
+# otherwise; healthy on 200 (the database answers), unhealthy on 503, no answer or none in 5 s.
+# The start period covers migrations and waiting for Telegram at start (no /healthz until then).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+    CMD ["python", "-c", "import os, sys, urllib.request as u\ne = os.environ.get\nport = e('WEBHOOK_PORT', '8080') if e('WEBHOOK_URL') else e('HEALTH_PORT')\ntry:\n    ok = bool(port) and u.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200\nexcept Exception:\n    ok = False\nsys.exit(0 if ok else 1)"]
 CMD ["python", "run_bot.py"]

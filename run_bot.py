@@ -23,14 +23,16 @@ from pathlib import Path
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram.error import InvalidToken
+from telegram.error import TelegramError
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging, redact
 from content.errors import ContentError
 
 # Failures at start-up that a person fixes by changing something: one line, no traceback.
-_STARTUP_ERRORS = (ContentError, SQLAlchemyError, OSError, InvalidToken)
+# TelegramError: a refusal (InvalidToken, BadRequest …); an unreachable Telegram is waited out
+# with backoff at start (entry/lifecycle.py) and never gets here.
+_STARTUP_ERRORS = (ContentError, SQLAlchemyError, OSError, TelegramError)
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -59,10 +61,9 @@ def _run(settings: Settings) -> None:
 
         serve(settings)
         return
-    from entry.application import build_application
-    from entry.lifecycle import poll_until_signalled
+    from entry.webhook import poll
 
-    asyncio.run(poll_until_signalled(build_application(settings)))
+    poll(settings)
 
 
 def _reset_sandbox(settings: Settings, command: str | None) -> str | None:

@@ -128,13 +128,18 @@ class BriefingPayload:
 
 @dataclass(frozen=True)
 class BroadcastPayload:
-    """An owner's broadcast: their words, sent as they wrote them."""
+    """An owner's broadcast: their words, sent as they wrote them. The ledger stores only the
+    broadcast's id (its text is in the broadcasts table, once); `text` is filled in when a row is
+    claimed for sending. Rows from before that carry the text, and keep it."""
 
     broadcast: int
-    text: str
+    text: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"broadcast": self.broadcast, "text": self.text}
+        data: dict[str, Any] = {"broadcast": self.broadcast}
+        if self.text is not None:
+            data["text"] = self.text
+        return data
 
 
 Payload = BriefingPayload | BroadcastPayload
@@ -142,8 +147,9 @@ Payload = BriefingPayload | BroadcastPayload
 
 def payload_from_json(data: dict[str, Any]) -> Payload:
     """The ledger's JSON back as a payload; a row planned but not yet chosen reads as empty."""
-    if "text" in data:
-        return BroadcastPayload(int(data.get("broadcast", 0)), str(data["text"]))
+    if "broadcast" in data or "text" in data:
+        text = data.get("text")
+        return BroadcastPayload(int(data.get("broadcast", 0)), None if text is None else str(text))
     picks = tuple(Pick.from_json(pick) for pick in data.get("picks", ()))
     undo = data.get("undo")
     return BriefingPayload(

@@ -2,7 +2,7 @@
 
 The names are a public contract: BOT_TOKEN, TELEGRAM_BASE_URL, DATABASE_URL, OWNER_IDS,
 BRIEFING_TIMEZONE, RATE_LIMIT, LOG_LEVEL, WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_LISTEN,
-WEBHOOK_PORT. A bad value stops the start with one clear line
+WEBHOOK_PORT, HEALTH_PORT. A bad value stops the start with one clear line
 (ConfigError), and no message ever repeats the token.
 """
 
@@ -29,6 +29,8 @@ _TRUE = {"1", "on", "true", "yes"}
 _FALSE = {"0", "off", "false", "no"}
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MIN_SECRET_LENGTH = 16  # Telegram allows 1; anything shorter is guessable by a patient stranger
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}  # plain http allowed (local stand-in, tests)
 
 
 class ConfigError(ValueError):
@@ -48,6 +50,7 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8080
+    health_port: int | None = None  # polling mode: serve GET /healthz here (webhook: WEBHOOK_PORT)
 
     @property
     def sandbox(self) -> bool:
@@ -128,6 +131,10 @@ def _webhook_url(raw: str) -> str | None:
     parsed = urlparse(raw)
     if parsed.scheme not in {"https", "http"} or not parsed.netloc:
         raise ConfigError("WEBHOOK_URL must be the public https:// address Telegram posts to")
+    if parsed.scheme == "http" and (parsed.hostname or "") not in _LOOPBACK_HOSTS:
+        raise ConfigError(
+            "WEBHOOK_URL must start with https:// (plain http only for 127.0.0.1 or localhost)"
+        )
     return raw
 
 
@@ -136,16 +143,29 @@ def _webhook_secret(raw: str, url: str | None) -> str | None:
     if url is None:
         return raw or None
     if not raw:
-        raise ConfigError("WEBHOOK_SECRET is required with WEBHOOK_URL (1–256 of A-Z a-z 0-9 _ -)")
+        raise ConfigError(
+            f"WEBHOOK_SECRET is required with WEBHOOK_URL ({MIN_SECRET_LENGTH}–256 of "
+            "A-Z a-z 0-9 _ -)"
+        )
     if not _SECRET_SHAPE.match(raw):
-        raise ConfigError("WEBHOOK_SECRET may hold only 1–256 of A-Z a-z 0-9 _ -")
+        raise ConfigError("WEBHOOK_SECRET may hold only A-Z a-z 0-9 _ - (at most 256)")
+    if len(raw) < MIN_SECRET_LENGTH:
+        # The length only, never the value.
+        raise ConfigError(
+            f"WEBHOOK_SECRET is too short ({len(raw)} characters; at least "
+            f"{MIN_SECRET_LENGTH}, e.g. from `openssl rand -hex 32`)"
+        )
     return raw
 
 
-def _port(raw: str) -> int:
+def _port(raw: str, name: str = "WEBHOOK_PORT") -> int:
     if not raw.strip().isdigit() or not 1 <= int(raw) <= 65535:
-        raise ConfigError(f"WEBHOOK_PORT must be a port number, not {raw.strip()!r}")
+        raise ConfigError(f"{name} must be a port number, not {raw.strip()!r}")
     return int(raw)
+
+
+def _optional_port(raw: str, name: str) -> int | None:
+    return _port(raw, name) if raw.strip() else None
 
 
 def load_settings(
@@ -174,4 +194,5 @@ def load_settings(
         webhook_secret=_webhook_secret(values.get("WEBHOOK_SECRET", ""), webhook_url),
         webhook_listen=get("WEBHOOK_LISTEN", "0.0.0.0").strip(),
         webhook_port=_port(get("WEBHOOK_PORT", "8080")),
+        health_port=_optional_port(values.get("HEALTH_PORT", ""), "HEALTH_PORT"),
     )

@@ -79,6 +79,8 @@ async def send_claimed(
     store, translate = services.store, services.translate
     quiet = False
     if isinstance(claim.payload, BroadcastPayload):  # the owner's words, escaped, nothing more
+        if claim.payload.text is None:  # its broadcast is gone: nothing to send
+            return await _finish(services, claim.delivery_id, claim.chat_id, GAVE_UP, "no text")
         text, keyboard = Html(escape(claim.payload.text)), None
     else:
         quiet = claim.quiet  # the chat's /quiet: the briefing arrives without a sound

@@ -3,13 +3,21 @@
 httpx logs every request URL at INFO and python-telegram-bot logs its API URL at DEBUG; both contain
 the token. Silencing httpx is not enough (a DEBUG run, an exception that quotes a URL), so every
 record is redacted as it is created, whichever handler later sees it.
+
+What Python would print past logging goes through it too: warnings (logging.captureWarnings),
+uncaught exceptions in the main thread (sys.excepthook), in other threads (threading.excepthook),
+unraisable ones (sys.unraisablehook). asyncio's loop reports its unhandled exceptions through the
+"asyncio" logger already (its default exception handler, which nothing here replaces).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterable
+from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -69,3 +77,43 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     protect_secrets(secrets)
+    route_uncaught_through_logging()
+
+
+_uncaught = logging.getLogger("uncaught")
+
+
+def _log_uncaught(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    if issubclass(kind, KeyboardInterrupt):  # Ctrl-C prints as Python prints it
+        sys.__excepthook__(kind, error, trace)
+        return
+    _uncaught.critical("uncaught exception", exc_info=(kind, error, trace))
+
+
+def _log_thread_uncaught(arguments: threading.ExceptHookArgs) -> None:
+    if arguments.exc_type is SystemExit or arguments.exc_value is None:
+        return
+    name = arguments.thread.name if arguments.thread else "?"
+    trace = (arguments.exc_type, arguments.exc_value, arguments.exc_traceback)
+    _uncaught.error("uncaught exception in thread %s", name, exc_info=trace)
+
+
+def _log_unraisable(unraisable: Any) -> None:
+    error = unraisable.exc_value
+    message = unraisable.err_msg or "Exception ignored in"
+    _uncaught.error(
+        "%s: %r",
+        message,
+        unraisable.object,
+        exc_info=(unraisable.exc_type, error, unraisable.exc_traceback) if error else None,
+    )
+
+
+def route_uncaught_through_logging() -> None:
+    """Warnings and every traceback Python would print itself go through logging instead."""
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_thread_uncaught
+    sys.unraisablehook = _log_unraisable

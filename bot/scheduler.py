@@ -30,7 +30,7 @@ import asyncio
 import logging
 import time as monotonic
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from telegram import Bot
@@ -69,6 +69,7 @@ from bot.store.repository import (
     SENT,
     UNCERTAIN,
     Claim,
+    Retention,
 )
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,10 @@ SENDING_LEASE = timedelta(minutes=10)
 MIN_GAP = timedelta(hours=20)
 ATTEMPTED = (SENDING, SENT, UNCERTAIN, FAILED)  # briefings that went out, or may still
 REPLANNABLE = (PLANNED, QUEUED)  # not yet claimed: may still be chosen again
+# Data retention (README: Data retention; the rules are Repository.apply_retention's): once at
+# start-up, then daily at a quiet hour.
+RETENTION_JOB = "data-retention"
+RETENTION_AT = time(3, 17, tzinfo=UTC)
 
 
 @dataclass
@@ -398,6 +403,26 @@ async def _tick(context: BotContext) -> None:
     await push(context.services, context.bot)
 
 
+async def retain(services: Services, now: datetime | None = None) -> Retention:
+    """One retention run, in one transaction, as of `now` (the services' clock by default)."""
+    async with services.store.transaction() as repo:
+        report = await repo.apply_retention(now or services.clock())
+    services.chats.forget(*report.chats)  # deleted: the next update from one makes it anew
+    if report.ledger_rows or report.chats or report.saved_queries:
+        logger.info(
+            "retention: deleted %d ledger rows, %d chats inactive a year, %d saved searches",
+            report.ledger_rows, len(report.chats), report.saved_queries,
+        )  # fmt: skip
+    return report
+
+
+async def _retention(context: BotContext) -> None:
+    try:
+        await retain(context.services)
+    except Exception:  # tried again at the next run; the bot goes on
+        logger.exception("data retention failed")
+
+
 async def start_schedule(application: Any) -> None:
     """At start-up: sends a previous process left in flight go back to the queue (at most
     CONCURRENCY of them may have arrived: the stated duplicate bound), then a tick every
@@ -429,8 +454,11 @@ async def start_schedule(application: Any) -> None:
     # The catch-up. (An interval job's `first=0` would not run at once: APScheduler computes its
     # first run from the start date plus whole intervals.)
     job_queue.run_once(_tick, when=0, name=f"{JOB_NAME}-catch-up", job_kwargs=job_kwargs)
+    job_queue.run_daily(_retention, RETENTION_AT, name=RETENTION_JOB, job_kwargs=job_kwargs)
+    job_queue.run_once(_retention, when=0, name=f"{RETENTION_JOB}-start-up", job_kwargs=job_kwargs)
 
 
 __all__ = [
-    "FAILED", "MIN_GAP", "PushReport", "next_due", "plan_for", "push", "replan", "start_schedule",
+    "FAILED", "MIN_GAP", "PushReport", "next_due", "plan_for", "push", "replan", "retain",
+    "start_schedule",
 ]  # fmt: skip

@@ -72,9 +72,10 @@ def register_handlers(
     flood_gate: flood.FloodGate | None,
     owner_ids: Collection[int],
 ) -> None:
-    """`owner_ids` (OWNER_IDS) may use the owner's commands and get the error reports. To anyone
-    else those commands fall through to the fallbacks, as commands we do not have; with no
-    owners at all, filters.User of nobody lets nothing through."""
+    """`owner_ids` (OWNER_IDS) may use the owner's commands, in private chats only, and get the
+    error reports. To anyone else, and in groups, those commands fall through to the fallbacks,
+    as commands we do not have; with no owners at all, filters.User of nobody lets nothing
+    through."""
     owners = filters.User(user_id=owner_ids)
     handlers = [
         *(handler for module in _MODULES for handler in module.build_handlers()),

@@ -1,6 +1,7 @@
-"""The owner's tools: /stats, /broadcast TEXT, /reload. Only for user ids in OWNER_IDS: the
-commands are registered behind a filters.User of those ids (see handlers/__init__.py), so to
-anyone else they fall through to the unknown-command answer, exactly like commands we lack."""
+"""The owner's tools: /stats, /broadcast TEXT, /reload. Only for user ids in OWNER_IDS, in their
+private chats: the commands are registered behind a filters.User of those ids and
+filters.ChatType.PRIVATE (see build_handlers), so to anyone else, and in groups, they fall
+through to the unknown-command answer, exactly like commands we lack."""
 
 from __future__ import annotations
 
@@ -238,8 +239,11 @@ async def reload_command(update: Update, context: BotContext) -> None:
 
 def build_handlers(owners: filters.BaseFilter) -> list[BaseHandler[Update, BotContext, Any]]:
     """`owners`: the filter that lets only the owners' messages through (filters.User of
-    OWNER_IDS); everyone else's owner commands are left to the fallbacks."""
-    only_owners = filters.UpdateType.MESSAGES & owners  # what CommandHandler takes by default
+    OWNER_IDS); everyone else's owner commands are left to the fallbacks. In private chats only:
+    bot-wide figures posted in a group would be read by all its members, so there an owner's
+    command is left to the fallbacks too (silence, as for any command we lack)."""
+    # UpdateType.MESSAGES is what CommandHandler takes by default.
+    only_owners = filters.UpdateType.MESSAGES & filters.ChatType.PRIVATE & owners
     return [
         CommandHandler("stats", stats_command, filters=only_owners),
         CommandHandler("broadcast", broadcast_command, filters=only_owners),

@@ -68,3 +68,45 @@ def test_bad_values_stop_with_one_clear_line(
 def test_settings_repr_hides_the_token(tmp_path: Path) -> None:
     settings = load_settings({"BOT_TOKEN": TOKEN}, env_file=tmp_path / "none")
     assert TOKEN not in repr(settings)
+
+
+def test_a_short_webhook_secret_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    short = "abc123-short"
+    environ = {"WEBHOOK_URL": "https://bot.example.org/tg", "WEBHOOK_SECRET": short}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ, env_file=tmp_path / "none")
+    message = str(caught.value)
+    assert message.startswith("WEBHOOK_SECRET is too short (12 characters; at least 16")
+    assert "\n" not in message
+    assert short not in message
+    sixteen = load_settings({**environ, "WEBHOOK_SECRET": "a" * 16}, tmp_path / "none")
+    assert sixteen.webhook_secret == "a" * 16
+
+
+@pytest.mark.parametrize(
+    "url", ["http://bot.example.org/tg", "http://10.0.0.5:8080/tg", "ftp://bot.example.org/tg"]
+)
+def test_a_webhook_url_that_is_not_https_is_refused(tmp_path: Path, url: str) -> None:
+    environ = {"WEBHOOK_URL": url, "WEBHOOK_SECRET": "s" * 32}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ, env_file=tmp_path / "none")
+    message = str(caught.value)
+    assert message.startswith("WEBHOOK_URL must")
+    assert "https://" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8443/tg", "http://localhost/tg", "https://bot.example.org/tg"]
+)
+def test_https_or_a_local_http_webhook_url_is_accepted(tmp_path: Path, url: str) -> None:
+    settings = load_settings({"WEBHOOK_URL": url, "WEBHOOK_SECRET": "s" * 32}, tmp_path / "none")
+    assert settings.webhook_url == url
+
+
+def test_health_port_is_optional_and_checked(tmp_path: Path) -> None:
+    none = tmp_path / "none"
+    assert load_settings({}, none).health_port is None
+    assert load_settings({"HEALTH_PORT": "8081"}, none).health_port == 8081
+    with pytest.raises(ConfigError, match=r"^HEALTH_PORT must be a port number"):
+        load_settings({"HEALTH_PORT": "99999"}, none)

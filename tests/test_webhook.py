@@ -102,6 +102,10 @@ async def test_webhook_mode_registers_serves_and_refuses_strangers(
                 assert response.status == 200
             async with session.get(f"{base}/healthz") as response:
                 assert response.status == 200
+                health = await response.json()
+                assert health["status"] == "ok"
+                assert health["database"]["ok"] is True
+                assert health["telegram"]["ok"] is True
             async with session.post(
                 f"{base}/tg", data=b"nonsense",
                 headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
@@ -130,7 +134,7 @@ async def test_a_webhook_without_its_secret_stops_with_one_line(
     assert process.returncode == 2
     assert stderr.decode().strip() == (
         "configuration error: WEBHOOK_SECRET is required with WEBHOOK_URL "
-        "(1–256 of A-Z a-z 0-9 _ -)"
+        "(16–256 of A-Z a-z 0-9 _ -)"
     )
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from bot.store.database import make_private_file, make_private_folder
+
 
 class BackupError(RuntimeError):
     """The backup cannot be made; the message says why in one line."""
@@ -21,8 +23,10 @@ def backup_sqlite(database_url: str, target: Path) -> int:
     source_path = url.database
     if not source_path or source_path == ":memory:" or not Path(source_path).is_file():
         raise BackupError(f"no SQLite database at {source_path!r}")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(target.parent)  # a backup holds what the database holds: owner only
     partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)  # left by a backup that was killed
+    make_private_file(partial)  # 0600 before SQLite writes to it (its journal takes its mode)
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
     copy = sqlite3.connect(partial)
     try:

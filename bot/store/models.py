@@ -128,6 +128,9 @@ class ChatRow(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Since when the chat has been inactive (blocked or removed the bot), as the daily retention
+    # run first found it so; None while active. A year of it and the chat's data is deleted.
+    inactive_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class TopicRow(Base):
@@ -176,9 +179,13 @@ class SavedQueryRow(Base):
     """A search text behind a page button: callback data holds only its id (64-byte limit)."""
 
     __tablename__ = "saved_queries"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # a deleted id is never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text, unique=True)
+    # When a page button last used it (None: not since retention began); unused for
+    # SAVED_QUERY_DAYS, it is deleted (bot.store.repository: retention).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class ScheduleRow(Base):

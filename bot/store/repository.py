@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -44,6 +44,12 @@ from content.library import Library
 
 CONTENT_HASH_KEY = "content_hash"
 LAST_SEEN_PRECISION = timedelta(minutes=5)
+
+# Data retention (README: Data retention), applied by Repository.apply_retention once a day.
+LEDGER_DAYS = 90  # delivery ledger rows (briefings and broadcasts) older than this go
+INACTIVE_CHAT_DAYS = 365  # a chat inactive (blocked, removed) this long goes with all its data
+SAVED_QUERY_DAYS = 30  # a saved search no page button used for this long goes
+SAVED_QUERY_USE_PRECISION = timedelta(days=1)  # a page turn writes its use at most once a day
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,15 @@ class Claim:
     language: str
     thread_id: int | None
     quiet: bool = False  # the chat's /quiet: sent without a sound (daily briefings)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """What one retention run deleted."""
+
+    ledger_rows: int
+    chats: tuple[int, ...]
+    saved_queries: int
 
 
 @dataclass(frozen=True)
@@ -309,6 +324,7 @@ class Repository:
         # A chat seen in the last few minutes is not written again: most updates stay read-only.
         if chat.kind != kind or not chat.active or now - chat.last_seen_at > LAST_SEEN_PRECISION:
             chat.kind, chat.active, chat.last_seen_at = kind, True, now
+            chat.inactive_since = None
         return chat, False
 
     async def set_chat_language(self, chat_id: int, language: str) -> None:
@@ -390,22 +406,49 @@ class Repository:
     async def count_containing(self, query: str) -> int:
         return (await self.passages_containing(query, limit=0))[1]
 
-    async def save_query(self, query: str) -> int:
-        """The id of a saved search text (created once), for page buttons."""
+    async def save_query(self, query: str, now: datetime | None = None) -> int:
+        """The id of a saved search text (created once), for page buttons; it counts as used."""
         query = without_controls(query)
-        existing = await self.session.scalar(
-            select(SavedQueryRow.id).where(SavedQueryRow.text == query)
-        )
+        now = now or datetime.now(UTC)
+        existing = (
+            await self.session.execute(
+                select(SavedQueryRow.id, SavedQueryRow.last_used_at).where(
+                    SavedQueryRow.text == query
+                )
+            )
+        ).first()
         if existing is not None:
-            return existing
-        row = SavedQueryRow(text=query)
+            await self._used_query(existing[0], existing[1], now)
+            return int(existing[0])
+        row = SavedQueryRow(text=query, last_used_at=now)
         self.session.add(row)
         await self.session.flush()
         return row.id
 
-    async def saved_query(self, query_id: int) -> str | None:
-        return await self.session.scalar(
-            select(SavedQueryRow.text).where(SavedQueryRow.id == query_id)
+    async def saved_query(self, query_id: int, now: datetime | None = None) -> str | None:
+        """The text behind a page button's id, which counts as a use; None if there is none (never
+        handed out, or deleted after SAVED_QUERY_DAYS unused)."""
+        found = (
+            await self.session.execute(
+                select(SavedQueryRow.text, SavedQueryRow.last_used_at).where(
+                    SavedQueryRow.id == query_id
+                )
+            )
+        ).first()
+        if found is None:
+            return None
+        await self._used_query(query_id, found[1], now or datetime.now(UTC))
+        return str(found[0])
+
+    async def _used_query(self, query_id: int, last_used: datetime | None, now: datetime) -> None:
+        """Record a use, at most once per SAVED_QUERY_USE_PRECISION (most page turns only read)."""
+        if last_used is not None:
+            if last_used.tzinfo is None:  # what a raw select may hand back on SQLite
+                last_used = last_used.replace(tzinfo=UTC)
+            if now - last_used < SAVED_QUERY_USE_PRECISION:
+                return
+        await self.session.execute(
+            update(SavedQueryRow).where(SavedQueryRow.id == query_id).values(last_used_at=now)
         )
 
     # --- subscriptions -----------------------------------------------------------------------
@@ -665,11 +708,34 @@ class Repository:
             .where(DeliveryRow.id.in_(claimed))
             .order_by(DeliveryRow.id)
         )  # fmt: skip
-        return [
+        claims = [
             Claim(row_id, chat_id, day, payload_from_json(payload), language, thread_id,
                   bool(quiet))
             for row_id, chat_id, day, payload, language, thread_id, quiet in result.all()
         ]  # fmt: skip
+        return await self._with_broadcast_texts(claims)
+
+    async def _with_broadcast_texts(self, claims: list[Claim]) -> list[Claim]:
+        """Broadcast rows name their broadcast; its text is read here, once per broadcast. (Rows
+        queued before that carry the text themselves and keep it; a broadcast gone leaves the
+        text None, and the sender gives the row up.)"""
+        wanted = {
+            claim.payload.broadcast
+            for claim in claims
+            if isinstance(claim.payload, BroadcastPayload) and claim.payload.text is None
+        }
+        if not wanted:
+            return claims
+        found = await self.session.execute(
+            select(BroadcastRow.id, BroadcastRow.text).where(BroadcastRow.id.in_(wanted))
+        )
+        texts = {broadcast_id: words for broadcast_id, words in found.all()}
+        return [
+            replace(claim, payload=replace(claim.payload, text=texts.get(claim.payload.broadcast)))
+            if isinstance(claim.payload, BroadcastPayload) and claim.payload.text is None
+            else claim
+            for claim in claims
+        ]
 
     async def latest_briefing(self, chat_id: int) -> DeliveryRow | None:
         """The chat's briefing row planned last, locked until the transaction ends (PostgreSQL;
@@ -766,9 +832,11 @@ class Repository:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def set_chat_active(self, chat_id: int, active: bool) -> None:
-        await self.session.execute(
-            update(ChatRow).where(ChatRow.id == chat_id).values(active=active)
-        )
+        """(Inactive since when is stamped by the next retention run: see apply_retention.)"""
+        values: dict[str, Any] = {"active": active}
+        if active:
+            values["inactive_since"] = None
+        await self.session.execute(update(ChatRow).where(ChatRow.id == chat_id).values(**values))
 
     async def migrate_chat(self, old_id: int, new_id: int) -> bool:
         """A group became a supergroup: its settings, subscriptions and ledger move to the new id.
@@ -817,6 +885,64 @@ class Repository:
             if isinstance(payload, BriefingPayload):
                 sent.append(SentBriefing(row_id, day, payload))
         return sent
+
+    # --- data retention (README: Data retention) ------------------------------------------------
+
+    async def apply_retention(self, now: datetime) -> Retention:
+        """Delete what the retention rules say is kept no longer, as of `now`:
+
+        - delivery ledger rows (daily briefings and broadcasts) older than LEDGER_DAYS: local
+          date and last change both before the cut-off, so nothing still in flight goes;
+        - chats inactive (blocked or removed the bot) for more than INACTIVE_CHAT_DAYS, with
+          everything kept about them (delete_chat). The day a chat went inactive is the first
+          run that finds it inactive (stamped in `inactive_since`); writing to the bot again
+          clears it;
+        - saved searches (page buttons' queries) unused for SAVED_QUERY_DAYS; one never stamped
+          (from before retention) counts as used at the first run.
+        """
+        ledger_cutoff = now - timedelta(days=LEDGER_DAYS)
+        result = await self.session.execute(
+            delete(DeliveryRow).where(
+                DeliveryRow.local_date < ledger_cutoff.date(),
+                DeliveryRow.updated_at < ledger_cutoff,
+            )
+        )
+        ledger_rows = int(getattr(result, "rowcount", 0) or 0)
+
+        await self.session.execute(
+            update(ChatRow)
+            .where(ChatRow.active.is_(True), ChatRow.inactive_since.is_not(None))
+            .values(inactive_since=None)
+        )
+        await self.session.execute(
+            update(ChatRow)
+            .where(ChatRow.active.is_(False), ChatRow.inactive_since.is_(None))
+            .values(inactive_since=now)
+        )
+        gone = list(
+            await self.session.scalars(
+                select(ChatRow.id).where(
+                    ChatRow.active.is_(False),
+                    ChatRow.inactive_since < now - timedelta(days=INACTIVE_CHAT_DAYS),
+                )
+            )
+        )
+        for chat_id in gone:
+            await self.delete_chat(chat_id)
+
+        await self.session.execute(
+            update(SavedQueryRow)
+            .where(SavedQueryRow.last_used_at.is_(None))
+            .values(last_used_at=now)
+        )
+        result = await self.session.execute(
+            delete(SavedQueryRow).where(
+                SavedQueryRow.last_used_at < now - timedelta(days=SAVED_QUERY_DAYS)
+            )
+        )
+        saved_queries = int(getattr(result, "rowcount", 0) or 0)
+        self.session.expunge_all()  # rows deleted in bulk must not linger in the session
+        return Retention(ledger_rows, tuple(gone), saved_queries)
 
     # --- the owner's view and tools --------------------------------------------------------------
 
@@ -893,11 +1019,12 @@ class Repository:
         return await self.session.scalar(select(func.count()).where(ChatRow.active.is_(True))) or 0
 
     async def queue_broadcast(self, broadcast: BroadcastRow, day: date, now: datetime) -> int:
-        """One queued ledger row per active chat, in one statement; how many."""
+        """One queued ledger row per active chat, in one statement; how many. The rows name the
+        broadcast; its text stays in the broadcasts table, once (claim_deliveries reads it)."""
         kind = f"broadcast:{broadcast.id}"
         chats = select(
             ChatRow.id, literal(day), literal(kind), literal(QUEUED),
-            literal(BroadcastPayload(broadcast.id, broadcast.text).to_json(), type_=JSON),
+            literal(BroadcastPayload(broadcast.id).to_json(), type_=JSON),  # text: read at send
             literal(0), literal(now, type_=UTCDateTime()), literal(now, type_=UTCDateTime()),
         ).where(ChatRow.active.is_(True))  # fmt: skip
         result = await self.session.execute(

@@ -111,17 +111,24 @@ async def subscribe(
     catalog = services.library.catalog
     async with services.store.transaction() as repo:
         following = await _following(repo, chat_id)
-        results, seen = [], set()
+        results: list[Subscribed] = []
+        seen: set[tuple[str, str]] = set()
         for name in taken:
             key = _meaning(catalog, name)
             if key in seen:
                 continue
             seen.add(key)
-            results.append(await _add(services, repo, chat_id, language, name, following))
+            # Fuzzy suggestions cost milliseconds each: the first few unknown names get them.
+            unknown = sum(result.outcome is Added.UNKNOWN for result in results)
+            suggest = unknown < SUGGESTED_NAMES
+            results.append(await _add(services, repo, chat_id, language, name, following, suggest))
         outcome = SubscribeResult(tuple(results), tuple(skipped))
         if outcome.added:  # a briefing planned and not yet sent is chosen again
             await replan(repo, services, chat_id)
     return outcome
+
+
+SUGGESTED_NAMES = 3  # unknown names of one /subscribe that get suggestions; the rest do not
 
 
 def _meaning(catalog: Catalog, name: str) -> tuple[str, str]:
@@ -156,9 +163,11 @@ async def _add(
     language: str,
     name: str,
     following: set[tuple[str, str]],
+    suggest: bool = True,
 ) -> Subscribed:
     """Subscribe the chat to one name (topic or keyword). `following` is what the chat
-    follows, kept up to date so that one command's additions count towards the limit."""
+    follows, kept up to date so that one command's additions count towards the limit.
+    `suggest`: an unknown name gets the nearest topics (else only "not found")."""
     catalog = services.library.catalog
     topic = catalog.resolve(name)
     hits = 0
@@ -172,7 +181,8 @@ async def _add(
             # "not in the text" would be untrue: it is, but one character matches too much.
             return Subscribed(name, Added.TOO_SHORT, None, name)
         if hits == 0:
-            return Subscribed(name, Added.UNKNOWN, None, name, 0, _nearest(catalog, language, name))
+            nearest = _nearest(catalog, language, name) if suggest else ()
+            return Subscribed(name, Added.UNKNOWN, None, name, 0, nearest)
         kind, value, display, label = Kind.KEYWORD, fold(name), name.strip(), name.strip()
     if (kind.value, value) in following:
         return Subscribed(name, Added.ALREADY, kind, display)
