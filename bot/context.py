@@ -9,8 +9,7 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.services import Services
-from bot.usecases.chats import ChatView
+from bot.services import ChatView, Services
 
 ADMIN_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
 

@@ -19,6 +19,22 @@ from bot.store.repository import ContentSnapshot
 from content.library import CONTENT_DIR, Library
 from content.translation import Translation
 
+PRIVATE = "private"
+
+
+@dataclass(frozen=True)
+class ChatView:
+    """The chat an update comes from, resolved once per update. `id` is None for updates that
+    have no chat (inline queries, buttons under inline messages): they speak the user's language."""
+
+    id: int | None
+    kind: str | None
+    language: str
+
+    @property
+    def private(self) -> bool:
+        return self.kind == PRIVATE
+
 
 @dataclass(frozen=True)
 class KnownChat:

@@ -7,28 +7,10 @@ cost no query at all."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.clock import DEFAULT_BRIEFING_TIME, format_time_of_day, next_occurrence
 from bot.i18n import DEFAULT_LANGUAGE, language_for
-from bot.services import KnownChat, Services
+from bot.services import PRIVATE, ChatView, KnownChat, Services
 from bot.store.repository import LAST_SEEN_PRECISION
-
-PRIVATE = "private"
-
-
-@dataclass(frozen=True)
-class ChatView:
-    """The chat an update comes from, resolved once per update. `id` is None for updates that
-    have no chat (inline queries, buttons under inline messages): they speak the user's language."""
-
-    id: int | None
-    kind: str | None
-    language: str
-
-    @property
-    def private(self) -> bool:
-        return self.kind == PRIVATE
 
 
 def first_language(kind: str | None, client_language: str | None) -> str:
