@@ -31,21 +31,23 @@ from bot.briefing import ContentIndex
 from bot.config import Settings
 from bot.context import BotContext, BotData
 from bot.i18n import LANGUAGES, Translator
-from bot.scheduler import CONCURRENCY, start_schedule
+from bot.scheduler import start_schedule
 from bot.services import Services, utc_now
 from bot.store import Store
 from bot.store.content_import import sync_content
 from content.library import CONTENT_DIR, load_library
-from entry.ordering import RUNNING_AT_ONCE, ChatOrderedProcessor
+from entry.ordering import ChatOrderedProcessor
 from handlers import MENU, OWNER, READING, SETTINGS, register_handlers
 from handlers.flood import FloodGate
 
 logger = logging.getLogger(__name__)
 
-# Connections to the Bot API. httpcore scans its whole pool on every request, so a pool as large
-# as python-telegram-bot's default (256) costs more per message than it saves once the handlers
-# running at once (entry/ordering.py) and the push's sends in flight have one each.
-CONNECTIONS = RUNNING_AT_ONCE + CONCURRENCY  # one for each call that may be in flight at once
+# Connections to the Bot API. httpcore scans its whole pool on every request and on every
+# answer, so its cost grows with the connections open: python-telegram-bot's default of 256 (and
+# even 24) cost more per message under a burst than it saves. Eight carry the handlers running at
+# once and the push's sends in flight (each call holds one for a round trip, not while it waits
+# in the rate limiter); a call that finds none free waits up to POOL_TIMEOUT.
+CONNECTIONS = 8
 POOL_TIMEOUT = 10.0  # seconds a call may wait for a free connection before it is a TimedOut
 
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
