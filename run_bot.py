@@ -61,7 +61,7 @@ def _run(settings: Settings) -> None:
 
         serve(settings)
         return
-    from entry.webhook import poll
+    from entry.polling import poll
 
     poll(settings)
 

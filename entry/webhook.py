@@ -243,36 +243,8 @@ async def run_webhook(
             await until()
 
 
-async def run_polling(
-    settings: Settings,
-    application: BotApplication,
-    *,
-    backoff: Backoff = START_BACKOFF,
-    until: Callable[[], Awaitable[object]] = until_signalled,
-) -> None:
-    """Production polling (what run_polling does, through the one lifecycle), with /healthz on
-    WEBHOOK_LISTEN:HEALTH_PORT when HEALTH_PORT is set."""
-    async with running(application, backoff=backoff):
-        if settings.health_port is None:
-            await until()
-            return
-        runner = app_runner(health_app(Health(application)))
-        async with serving(runner, settings.webhook_listen, settings.health_port):
-            logger.info(
-                "health: serving /healthz on %s:%d", settings.webhook_listen, settings.health_port
-            )
-            await until()
-
-
 def serve(settings: Settings) -> None:
     from entry.application import build_application
 
     application: Any = build_application(settings, updater=False)
     asyncio.run(run_webhook(settings, application))
-
-
-def poll(settings: Settings) -> None:
-    from entry.application import build_application
-
-    application: Any = build_application(settings)
-    asyncio.run(run_polling(settings, application))

@@ -25,8 +25,9 @@ from sqlalchemy import event
 from bot.config import Settings
 from entry.application import build_application
 from entry.lifecycle import Backoff, until_telegram_answers
+from entry.polling import run_polling
 from entry.standin import TelegramStandIn
-from entry.webhook import Health, Probe, app_runner, run_polling, run_webhook, serving, webhook_app
+from entry.webhook import Health, Probe, app_runner, run_webhook, serving, webhook_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-webhook_token"
