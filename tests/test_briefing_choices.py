@@ -12,13 +12,11 @@ from sqlalchemy import select
 
 from bot.callbacks import CALLBACK_DATA_LIMIT
 from bot.config import Settings
-from bot.scheduler import PushReport, push
-from bot.services import Services
 from bot.store.models import DeliveryRow
 from bot.store.repository import SENT
 from entry.standin import StoredMessage, TelegramStandIn
 from tests.support.clock import Clock
-from tests.support.driver import BotDriver, driven_bot
+from tests.support.driver import BotDriver, driven_bot, one, run_push, services_of
 
 SHANGHAI_NINE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai, a Wednesday
 PRIVATE, ENGLISH, GROUP, ADMIN, MEMBER = 1001, 2002, -500, 7, 8
@@ -40,15 +38,6 @@ async def bot(settings: Settings, api: TelegramStandIn, clock: Clock) -> AsyncIt
         async with services_of(driver).push_lock:  # a catch-up already under way has finished
             pass
         yield driver
-
-
-def services_of(bot: BotDriver) -> Services:
-    return bot.application.bot_data.services
-
-
-async def run_push(bot: BotDriver, clock: Clock, at: datetime) -> PushReport:
-    clock.now = at
-    return await push(services_of(bot), bot.application.bot, at, wait=True)
 
 
 async def pushed(bot: BotDriver, chat_id: int = PRIVATE) -> list[StoredMessage]:
@@ -73,11 +62,6 @@ async def today(bot: BotDriver, chat_id: int = PRIVATE) -> StoredMessage:
     [answer] = await bot.say("/today", chat_id=chat_id)
     assert answer.text.startswith("📰"), answer.text
     return answer
-
-
-async def one(bot: BotDriver, text: str, chat_id: int = PRIVATE, user_id: int | None = None) -> str:
-    [answer] = await bot.say(text, chat_id=chat_id, user_id=user_id)
-    return answer.text
 
 
 # --- 1. a planned briefing follows later choices ------------------------------------------------

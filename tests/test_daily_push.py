@@ -12,11 +12,9 @@ from telegram.error import TimedOut
 
 from bot import delivery
 from bot.config import Settings
-from bot.scheduler import PushReport, push
-from bot.services import Services
 from entry.standin import StoredMessage, TelegramStandIn
 from tests.support.clock import Clock
-from tests.support.driver import BotDriver, driven_bot
+from tests.support.driver import BotDriver, driven_bot, run_push, services_of
 
 BACKENDS = ("sqlite", "postgresql")
 SHANGHAI_NINE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
@@ -45,15 +43,6 @@ async def bot(settings: Settings, api: TelegramStandIn, clock: Clock) -> AsyncIt
 @pytest.fixture(autouse=True)
 def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(delivery, "BACKOFF_SECONDS", 0.01)
-
-
-def services_of(bot: BotDriver) -> Services:
-    return bot.application.bot_data.services
-
-
-async def run_push(bot: BotDriver, clock: Clock, at: datetime) -> PushReport:
-    clock.now = at
-    return await push(services_of(bot), bot.application.bot, at, wait=True)
 
 
 def briefings(api: TelegramStandIn, chat_id: int) -> list[StoredMessage]:

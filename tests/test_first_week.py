@@ -21,18 +21,13 @@ from content.library import Library
 from entry.standin import StoredMessage, TelegramStandIn, parse_telegram_html
 from handlers.flood import FloodGate
 from handlers.start import HEADINGS, heading_of
-from tests.support.driver import BotDriver, driven_bot
+from tests.support.driver import BotDriver, driven_bot, one, said
 
 LI, ALICE, ADMIN = 1001, 2002, 3003
 GROUP = -900
 TRANSLATE = Translator.load()
 PAGE_SIZE = 10
 GENERIC_ERROR = parse_telegram_html(TRANSLATE("zh", "error.generic"))
-
-
-def said(key: str, language: str = "zh", **values: object) -> str:
-    """A catalogue text exactly as a Telegram client shows it (tags gone, entities decoded)."""
-    return parse_telegram_html(TRANSLATE(language, key, **values))
 
 
 @pytest.fixture(autouse=True)
@@ -60,11 +55,6 @@ def group(api: TelegramStandIn) -> int:
 
 def labels(message: StoredMessage) -> list[str]:
     return [button["text"] for button in message.buttons]
-
-
-async def one(bot: BotDriver, text: str, chat_id: int = LI, user_id: int | None = None) -> str:
-    [reply] = await bot.say(text, chat_id=chat_id, user_id=user_id)
-    return reply.text
 
 
 async def briefing_time(bot: BotDriver, chat_id: int) -> tuple[str, str]:

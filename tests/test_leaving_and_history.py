@@ -16,12 +16,10 @@ from bot import delivery
 from bot.callbacks import Action
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.scheduler import PushReport, push
-from bot.services import Services
 from bot.store.models import ChatRow, DeliveryRow, ReadingStateRow, ScheduleRow, SubscriptionRow
-from entry.standin import StoredMessage, TelegramStandIn, parse_telegram_html
+from entry.standin import StoredMessage, TelegramStandIn
 from tests.support.clock import Clock
-from tests.support.driver import BotDriver, driven_bot
+from tests.support.driver import BotDriver, driven_bot, one, run_push, said, services_of
 
 BACKENDS = ("sqlite", "postgresql")
 SHANGHAI_NINE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
@@ -34,11 +32,6 @@ CHAT_COLUMNS = {  # what each table keeps about a chat, by the column that names
     "reading_states": ReadingStateRow.chat_id,
     "deliveries": DeliveryRow.chat_id,
 }
-
-
-def said(key: str, language: str = "zh", **values: object) -> str:
-    """A catalogue text as a Telegram client shows it."""
-    return parse_telegram_html(TRANSLATE(language, key, **values))
 
 
 @pytest.fixture
@@ -89,15 +82,6 @@ def group(api: TelegramStandIn) -> int:
     return GROUP
 
 
-def services_of(bot: BotDriver) -> Services:
-    return bot.application.bot_data.services
-
-
-async def run_push(bot: BotDriver, clock: Clock, at: datetime) -> PushReport:
-    clock.now = at
-    return await push(services_of(bot), bot.application.bot, at, wait=True)
-
-
 def briefings(api: TelegramStandIn, chat_id: int) -> list[StoredMessage]:
     headers = ("📰 每日简报", "📰 Daily briefing")
     return [m for m in api.bot_messages(chat_id) if m.text.startswith(headers)]
@@ -123,11 +107,6 @@ async def rows_of(bot: BotDriver, chat_id: int) -> dict[str, int]:
             statement = select(func.count()).where(column == chat_id)
             counts[name] = int(await repo.session.scalar(statement) or 0)
     return counts
-
-
-async def one(bot: BotDriver, text: str, chat_id: int = PRIVATE, user_id: int | None = None) -> str:
-    [reply] = await bot.say(text, chat_id=chat_id, user_id=user_id)
-    return reply.text
 
 
 # --- /stop ----------------------------------------------------------------------------------------

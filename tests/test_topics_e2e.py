@@ -20,7 +20,7 @@ from content.catalog import fold
 from content.library import Library
 from entry.standin import JSON, StoredMessage, TelegramStandIn, parse_telegram_html
 from tests.support.content import on_topic
-from tests.support.driver import BotDriver, driven_bot
+from tests.support.driver import BotDriver, driven_bot, one, said
 
 LI, EN_USER, ADMIN = 1001, 2002, 3003
 GROUP = -500
@@ -35,11 +35,6 @@ GROUP_ANONYMOUS_BOT: JSON = {
     "first_name": "Group",
     "username": "GroupAnonymousBot",
 }
-
-
-def said(key: str, language: str = "zh", **values: object) -> str:
-    """A catalogue text exactly as a Telegram client shows it (tags gone, entities decoded)."""
-    return parse_telegram_html(TRANSLATE(language, key, **values))
 
 
 GENERIC_ERROR = said("error.generic")
@@ -108,12 +103,6 @@ def button_for(message: StoredMessage, name: str) -> int:
     pattern = re.compile(rf"^(✅ )?{re.escape(name)} \(\d+\)$")
     [index] = [i for i, label in enumerate(labels(message)) if pattern.match(label)]
     return index
-
-
-async def one(bot: BotDriver, text: str, chat_id: int = LI, user_id: int | None = None) -> str:
-    """Say something and return the bot's single answer."""
-    [reply] = await bot.say(text, chat_id=chat_id, user_id=user_id)
-    return reply.text
 
 
 async def mysubs(bot: BotDriver, chat_id: int = LI) -> str:

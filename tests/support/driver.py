@@ -3,6 +3,7 @@ Shared by the tests and the benchmarks."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -12,13 +13,16 @@ from pathlib import Path
 from telegram import Update
 
 from bot.config import Settings
-from bot.services import utc_now
+from bot.i18n import Translator
+from bot.scheduler import PushReport, push
+from bot.services import Services, utc_now
 from content.library import CONTENT_DIR
 from entry.application import BotApplication, build_application
 from entry.lifecycle import running
-from entry.standin import JSON, StoredMessage, TelegramStandIn
+from entry.standin import JSON, StoredMessage, TelegramStandIn, parse_telegram_html
 from entry.tracking import TrackedApplication
 from handlers.flood import FloodGate
+from tests.support.clock import Clock
 from tests.support.offline import StandInRequest
 
 
@@ -101,3 +105,32 @@ async def driven_bot(
                 api.release_polls()
     finally:
         api.deliver = None
+
+
+# --- what several test modules ask of a driven bot ----------------------------------------------
+
+
+async def one(bot: BotDriver, text: str, chat_id: int = 1001, user_id: int | None = None) -> str:
+    """Say something and return the bot's single answer (it fails when there is not one)."""
+    [reply] = await bot.say(text, chat_id=chat_id, user_id=user_id)
+    return reply.text
+
+
+def services_of(bot: BotDriver) -> Services:
+    return bot.application.bot_data.services
+
+
+async def run_push(bot: BotDriver, clock: Clock, at: datetime) -> PushReport:
+    """One run of the daily push at `at`, the bot's clock moved there first."""
+    clock.now = at
+    return await push(services_of(bot), bot.application.bot, at, wait=True)
+
+
+@functools.cache
+def _translator() -> Translator:
+    return Translator.load()
+
+
+def said(key: str, language: str = "zh", **values: object) -> str:
+    """A catalogue text exactly as a Telegram client shows it (tags gone, entities decoded)."""
+    return parse_telegram_html(_translator()(language, key, **values))
