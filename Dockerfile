@@ -14,13 +14,13 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY entry ./entry
 COPY content ./content
 COPY run_bot.py ./
-RUN pip install . \
+RUN pip install -c constraints.txt . \
     && python -m compileall -q bot entry handlers content run_bot.py \
     && python -c "import matplotlib.font_manager" \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin bot \

@@ -13,6 +13,7 @@ import re
 import socket
 import sys
 import time
+import tomllib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -408,3 +409,25 @@ def test_the_container_files_hold_what_production_needs() -> None:
     assert re.search(r"max-file: \"?\d+", compose)
     assert compose.count("logging: *logging") == 2
     assert "stop_grace_period: 60s" in compose
+
+
+def test_what_we_ship_is_pinned_in_the_constraints_file() -> None:
+    """A build next month installs the versions the tests passed with: every dependency the
+    project names (run and dev) is pinned with == in constraints.txt, and the Dockerfile and the
+    Makefile (make run / make test, hence .ci/run) install with it."""
+    pins: dict[str, str] = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not pinned: {line}"
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    named = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    for requirement in named:
+        name = re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0]
+        assert re.sub(r"[-_.]+", "-", name).lower() in pins, f"{name} is not in constraints.txt"
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY pyproject.toml README.md constraints.txt" in dockerfile
+    assert "pip install -c constraints.txt ." in dockerfile
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert makefile.count("pip install --quiet -c constraints.txt -e") == 2
