@@ -6,7 +6,7 @@
 (function () {
   var base = document.documentElement.dataset.base || "";
   var tg = (window.Telegram && window.Telegram.WebApp) || null;
-  var state = { docs: [], me: null, t: {}, passages: [] };
+  var state = { docs: [], me: null, t: {}, passages: [], topicsOpen: false };
   var $ = function (id) { return document.getElementById(id); };
 
   // --- Telegram: initData, theme, viewport ------------------------------------------------
@@ -125,9 +125,10 @@
     return section.number === 0 ? section.heading : section.numeral + "、" + section.heading;
   }
 
-  function scrollToNode(node) {
+  function scrollToNode(node, quietly) {
     if (!node) return;
     node.scrollIntoView({ block: "start" });
+    if (quietly) return;  // opened there: nothing to point out
     node.classList.remove("flash");
     void node.offsetWidth;  // restart the animation
     node.classList.add("flash");
@@ -186,7 +187,6 @@
         var box = el("section", "section");
         box.id = "s-" + doc.slug + "-" + section.number;
         box.dataset.number = section.number;
-        box.appendChild(el("p", "section-label", sectionLabel(section)));
         box.appendChild(el("h3", "section-title", sectionTitle(section)));
         if (english() && section.heading_en) {
           box.appendChild(el("p", "section-original", originalTitle(section)));
@@ -232,10 +232,16 @@
     var me = state.me;
     panel.textContent = "";
     var details = el("details", "topics");
-    details.open = me.follows.length === 0 ? false : true;
+    details.open = state.topicsOpen;  // kept as the reader left it when a toggle redraws it
+    details.addEventListener("toggle", function () { state.topicsOpen = details.open; });
     var summary = el("summary", "panel-title", say("topics"));
     var followedCount = me.follows.length;
     summary.appendChild(el("span", "count", " " + followedCount + "/" + me.limit));
+    if (followedCount) {
+      summary.appendChild(el("span", "followed-names", me.follows.map(function (f) {
+        return f.name;
+      }).join("、")));
+    }
     details.appendChild(summary);
     details.appendChild(el("p", "hint", say("topics_hint")));
     var chips = el("div", "chips");
@@ -356,7 +362,7 @@
     var wanted = new URLSearchParams(location.search).get("s");
     if (wanted === null || !/^\d{1,3}$/.test(wanted)) return;
     var doc = state.docs[0];
-    if (doc) scrollToNode($("s-" + doc.slug + "-" + Number(wanted)));
+    if (doc) scrollToNode($("s-" + doc.slug + "-" + Number(wanted)), true);
   }
 
   function start() {
