@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote
 
 import pytest
@@ -32,7 +33,7 @@ from tests.support.driver import BotDriver, driven_bot, one
 from tests.test_webhook import free_port
 
 try:
-    from playwright.async_api import Browser, Page, Route, async_playwright
+    from playwright.async_api import Browser, Page, Route, ViewportSize, async_playwright
 except ImportError:  # pragma: no cover - the skip below says so
     async_playwright = None  # type: ignore[assignment]
 
@@ -44,7 +45,7 @@ if async_playwright is None or not Path(CHROMIUM).exists():
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -137,7 +138,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 async def phone_page(
-    browser: Browser, script: str | None, scheme: str = "light"
+    browser: Browser, script: str | None, scheme: Literal["light", "dark"] = "light"
 ) -> tuple[Page, list[str]]:
     """A 360-px phone page; `script` is Telegram's WebApp object (None: opened outside
     Telegram). Returns the page and the console's errors (CSP violations among them)."""

@@ -205,7 +205,7 @@ class ReadingView:
 
     async def me(self, request: web.Request, user: WebAppUser) -> web.StreamResponse:
         reader = await reading_view.reader(self.services, user)
-        return web.json_response(self._reader_json(reader), dumps=_dumps)
+        return _json(self._reader_json(reader))
 
     async def subscriptions(self, request: web.Request, user: WebAppUser) -> web.StreamResponse:
         body = await _json_body(request)
@@ -224,7 +224,7 @@ class ReadingView:
             "name": toggled.name,
             "me": self._reader_json(toggled.reader),
         }
-        return web.json_response(answer, dumps=_dumps)
+        return _json(answer)
 
     def _reader_json(self, reader: Reader) -> dict[str, Any]:
         translate: Translator = self.services.translate
@@ -253,8 +253,13 @@ def _cache_for(request: web.Request, asset: _Asset) -> str:
     return "no-cache"
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _json(value: Any) -> web.Response:
+    """JSON, compressed when the client accepts it (a reader's /api/me is a few KB)."""
+    response = web.json_response(
+        value, dumps=lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    )
+    response.enable_compression()
+    return response
 
 
 async def _json_body(request: web.Request) -> dict[str, Any] | web.Response:
