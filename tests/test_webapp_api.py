@@ -227,3 +227,18 @@ async def test_the_reading_view_can_be_served_at_the_root(
             assert 'data-base=""' in page
             assert 'href="/app.css?v=' in page
             assert (await client.get("/api/me")).status == 401
+
+
+async def test_keywords_followed_by_command_highlight_their_passages(
+    viewed: tuple[BotDriver, TestClient[Any, Any]],
+) -> None:
+    bot, client = viewed
+    await bot.say("/subscribe 乡村振兴 海牙", chat_id=1001)
+    me = await (await client.get("/app/api/me", headers=auth())).json()
+    keyword, topic = me["follows"]
+    assert (keyword["kind"], keyword["name"], keyword["slug"]) == ("keyword", "乡村振兴", None)
+    assert topic["slug"] == "hague"
+    assert keyword["passages"]
+    assert all("乡村振兴" in me["highlighted"][key] for key in keyword["passages"])
+    assert all("海牙协定" in me["highlighted"][key] for key in topic["passages"])
+    assert [t["slug"] for t in me["topics"] if t["followed"]] == ["hague"]

@@ -17,7 +17,6 @@ from bot.store.repository import DocumentView, SectionView
 from bot.usecases import chats, reading, subscriptions
 from bot.usecases.subscriptions import Added, Kind
 from bot.webapp_auth import WebAppUser
-from content.catalog import fold
 
 # --- the documents -------------------------------------------------------------------------------
 
@@ -129,22 +128,17 @@ async def reader(services: Services, user: WebAppUser) -> Reader:
     followed = await subscriptions.followed(services, user.id, language)
     catalogue = await subscriptions.catalogue(services, user.id, language)
     index = services.index
-    slugs = [slug for slug in catalogue.followed]  # topics the chat follows, by slug
-    names = {entry.slug: entry.name for entry in catalogue.entries}
-    by_name = {names.get(slug, slug): slug for slug in slugs}
-    follows: list[Follow] = []
-    for item in followed:
-        if item.kind is Kind.TOPIC:
-            slug = by_name.get(item.name)
-            keys = index.topics.get(slug, ()) if slug else ()
-            follows.append(Follow(item.kind, item.name, slug, keys))
-        else:
-            follows.append(Follow(item.kind, item.name, None, index.keyword(fold(item.name))))
+    follows = tuple(
+        Follow(item.kind, item.name, item.value, index.topics.get(item.value, ()))
+        if item.kind is Kind.TOPIC
+        else Follow(item.kind, item.name, None, index.keyword(item.value))
+        for item in followed
+    )
     topics = tuple(
         TopicChoice(entry.slug, entry.name, entry.count, entry.slug in catalogue.followed)
         for entry in catalogue.entries
     )
-    return Reader(user.id, language, tuple(follows), topics, subscriptions.MAX_SUBSCRIPTIONS)
+    return Reader(user.id, language, follows, topics, subscriptions.MAX_SUBSCRIPTIONS)
 
 
 # --- the toggles ---------------------------------------------------------------------------------
