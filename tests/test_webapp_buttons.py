@@ -5,12 +5,14 @@ and the menu button is taken back when WEBAPP_URL goes."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from bot.config import Settings
+from entry.console import run_console
 from entry.standin import StoredMessage, TelegramStandIn
 from tests.support.driver import BotDriver, driven_bot
 
@@ -106,3 +108,13 @@ async def test_the_stand_in_refuses_web_app_buttons_outside_private_chats(
         "sendMessage", {"chat_id": 1001, "text": "x", "reply_markup": markup}
     )
     assert status == 200
+
+
+async def test_the_console_sandbox_shows_where_the_reading_view_button_leads(
+    settings: Settings,
+) -> None:
+    out = io.StringIO()
+    sandbox = replace(settings, bot_token=None, webapp_url=URL)
+    await run_console(sandbox, io.StringIO("/section 4\n#5\n"), out)
+    assert "[5] 📖 阅读视图" in out.getvalue()
+    assert f"(Telegram opens this as a page: {URL}?s=4)" in out.getvalue()
