@@ -73,7 +73,7 @@ async def test_the_menu_button_opens_the_reading_view_and_is_taken_back_without_
         pass
     [call] = api.calls_of("setChatMenuButton")
     assert call.params["menu_button"] == {
-        "type": "web_app", "text": "阅读", "web_app": {"url": URL}
+        "type": "web_app", "text": "阅读 Read", "web_app": {"url": URL}
     }  # fmt: skip
     assert "chat_id" not in call.params  # every private chat's default
     async with driven_bot(with_view, api):  # unchanged: Telegram keeps it, no call

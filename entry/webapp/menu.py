@@ -22,7 +22,8 @@ MENU_BUTTON_FACT = "menu_button"  # the text and URL last published; "" once tak
 async def publish_menu_button(
     application: Any, store: Store, translate: Translator, url: str | None
 ) -> None:
-    """The menu button opens `url` (None: the command list, as before the reading view)."""
+    """The menu button opens `url` (None: the command list, as before the reading view). Its
+    text is the default language's, in every chat: Telegram's menu button has no language."""
     text = translate.plain(DEFAULT_LANGUAGE, "webapp.menu_button")
     wanted = f"{text}\n{url}" if url else ""
     async with store.transaction() as repo:
