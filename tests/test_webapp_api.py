@@ -242,3 +242,21 @@ async def test_keywords_followed_by_command_highlight_their_passages(
     assert all("乡村振兴" in me["highlighted"][key] for key in keyword["passages"])
     assert all("海牙协定" in me["highlighted"][key] for key in topic["passages"])
     assert [t["slug"] for t in me["topics"] if t["followed"]] == ["hague"]
+
+
+async def test_a_chunked_body_over_the_limit_is_refused_without_reading_it_all(
+    viewed: tuple[BotDriver, TestClient[Any, Any]],
+) -> None:
+    _, client = viewed
+
+    async def endless() -> AsyncIterator[bytes]:
+        yield b'{"topic": "'
+        for _ in range(1000):
+            yield b"h" * 64
+
+    response = await client.post(
+        "/app/api/subscriptions",
+        data=endless(),
+        headers={**auth(), "Content-Type": "application/json"},
+    )
+    assert response.status == 413

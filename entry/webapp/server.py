@@ -17,6 +17,7 @@ referrer. The page holds no secret: the token never leaves the server."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import json
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 API_BODY_LIMIT = 1024  # bytes: the largest body the API takes ({"topic": …, "follow": …})
+BODY_TIMEOUT = 10.0  # seconds a request body may take to arrive (as the webhook's)
 SLUG_LIMIT = 64
 TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
 SECURITY_HEADERS = {
@@ -268,11 +270,17 @@ async def _json_body(request: web.Request) -> dict[str, Any] | web.Response:
         return _error(415, "unsupported_media_type", "send application/json")
     if request.content_length is not None and request.content_length > API_BODY_LIMIT:
         return _error(413, "too_large", f"at most {API_BODY_LIMIT} bytes")
-    raw = await request.content.read(API_BODY_LIMIT + 1)
-    if len(raw) > API_BODY_LIMIT:
-        return _error(413, "too_large", f"at most {API_BODY_LIMIT} bytes")
+    raw = bytearray()
     try:
-        body = json.loads(raw)
+        async with asyncio.timeout(BODY_TIMEOUT):  # a trickled body is not waited for
+            while chunk := await request.content.read(API_BODY_LIMIT + 1 - len(raw)):
+                raw += chunk
+                if len(raw) > API_BODY_LIMIT:  # chunked, or a Content-Length that lied
+                    return _error(413, "too_large", f"at most {API_BODY_LIMIT} bytes")
+    except TimeoutError:
+        return _error(408, "too_slow", "the body came too slowly")
+    try:
+        body = json.loads(bytes(raw))
     except (ValueError, UnicodeDecodeError):
         return _error(400, "bad_request", "not JSON")
     if not isinstance(body, dict):

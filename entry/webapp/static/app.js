@@ -276,6 +276,7 @@
     document.documentElement.lang = english() ? "en" : "zh";
     document.title = say("title");
     $("search").placeholder = say("search");
+    $("search").setAttribute("aria-label", say("search"));
     $("search").disabled = false;
     $("status").hidden = true;
     renderTopics();
