@@ -2,7 +2,7 @@
 
 The names are a public contract: BOT_TOKEN, TELEGRAM_BASE_URL, DATABASE_URL, OWNER_IDS,
 BRIEFING_TIMEZONE, RATE_LIMIT, LOG_LEVEL, WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_LISTEN,
-WEBHOOK_PORT, HEALTH_PORT. A bad value stops the start with one clear line
+WEBHOOK_PORT, HEALTH_PORT, WEBAPP_URL, WEBAPP_PORT. A bad value stops the start with one clear line
 (ConfigError), and no message ever repeats the token.
 """
 
@@ -51,6 +51,8 @@ class Settings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8080
     health_port: int | None = None  # polling mode: serve GET /healthz here (webhook: WEBHOOK_PORT)
+    webapp_url: str | None = None  # the reading view (Mini App): its public https:// address
+    webapp_port: int = 8080  # polling mode: the reading view is served here (webhook: WEBHOOK_PORT)
 
     @property
     def sandbox(self) -> bool:
@@ -158,6 +160,33 @@ def _webhook_secret(raw: str, url: str | None) -> str | None:
     return raw
 
 
+def _webapp_url(raw: str, webhook_url: str | None) -> str | None:
+    """The reading view's address: https (Telegram opens Mini Apps over HTTPS only; plain http
+    only on a loopback host, for tests), no query or fragment (Telegram adds its own launch
+    parameters to the fragment), and a path apart from the webhook's and /healthz."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"https", "http"} or not parsed.netloc:
+        raise ConfigError(
+            "WEBAPP_URL must be the public https:// address of the reading view, "
+            "e.g. https://bot.example.org/app"
+        )
+    if parsed.scheme == "http" and (parsed.hostname or "") not in _LOOPBACK_HOSTS:
+        raise ConfigError(
+            "WEBAPP_URL must start with https:// (Telegram opens Mini Apps over HTTPS only; "
+            "plain http only for 127.0.0.1 or localhost)"
+        )
+    if parsed.query or parsed.fragment or parsed.params:
+        raise ConfigError("WEBAPP_URL must not carry a query or a fragment (#…), only a path")
+    path = parsed.path.rstrip("/")
+    hook = urlparse(webhook_url).path.rstrip("/") if webhook_url else None
+    if path == "/healthz" or (hook is not None and (path == hook or hook.startswith(path + "/"))):
+        raise ConfigError("WEBAPP_URL needs a path of its own (not /healthz or WEBHOOK_URL's)")
+    return raw
+
+
 def _port(raw: str, name: str = "WEBHOOK_PORT") -> int:
     if not raw.strip().isdigit() or not 1 <= int(raw) <= 65535:
         raise ConfigError(f"{name} must be a port number, not {raw.strip()!r}")
@@ -195,4 +224,6 @@ def load_settings(
         webhook_listen=get("WEBHOOK_LISTEN", "0.0.0.0").strip(),
         webhook_port=_port(get("WEBHOOK_PORT", "8080")),
         health_port=_optional_port(values.get("HEALTH_PORT", ""), "HEALTH_PORT"),
+        webapp_url=_webapp_url(values.get("WEBAPP_URL", ""), webhook_url),
+        webapp_port=_port(get("WEBAPP_PORT", "8080"), "WEBAPP_PORT"),
     )

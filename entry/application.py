@@ -37,6 +37,7 @@ from bot.store import Store
 from bot.store.content_import import sync_content
 from content.library import CONTENT_DIR, load_library
 from entry.ordering import ChatOrderedProcessor
+from entry.webapp.menu import publish_menu_button
 from handlers import MENU, OWNER, READING, SETTINGS, register_handlers
 from handlers.flood import FloodGate
 
@@ -122,6 +123,7 @@ def _post_init_for(settings: Settings, clock: Callable[[], datetime], content_di
         )
         application.bot_data.attach(services)
         await publish_command_menu(application, store, translate, settings.owner_ids)
+        await publish_menu_button(application, store, translate, settings.webapp_url)
         await start_schedule(application)
 
     return post_init

@@ -301,6 +301,11 @@ class ConsoleChat:
                 count = len(target.buttons) if target else 0
                 self._print(f"  (no button #{index}: the latest message has {count} buttons)")
                 return None
+            pressed = target.buttons[index - 1]
+            if "callback_data" not in pressed:  # the reading view: a page, not an update
+                opened = (pressed.get("web_app") or {}).get("url") or pressed.get("url", "")
+                self._print(f"  (Telegram opens this as a page: {opened})")
+                return None
             return self.api.press_button(target, index - 1, user_id=speaker.user_id)
         return self.api.send_text(line, chat_id=speaker.chat_id, user_id=speaker.user_id)
 

@@ -260,6 +260,7 @@ class TelegramStandIn:
     messages: dict[int, list[StoredMessage]] = field(default_factory=lambda: defaultdict(list))
     commands: dict[tuple[str, str], list[JSON]] = field(default_factory=dict)
     callback_answers: list[JSON] = field(default_factory=list)
+    menu_buttons: dict[int | None, JSON] = field(default_factory=dict)  # chat id (None: default)
     inline_answers: list[JSON] = field(default_factory=list)
     members: dict[tuple[int, int], str] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
@@ -293,6 +294,8 @@ class TelegramStandIn:
             "deletemessage": self._true,
             "sendphoto": self._send_photo,
             "answerinlinequery": self._answer_inline_query,
+            "setchatmenubutton": self._set_chat_menu_button,
+            "getchatmenubutton": self._get_chat_menu_button,
             "close": self._true,
             "logout": self._true,
         }
@@ -634,7 +637,9 @@ class TelegramStandIn:
         return plain
 
     @staticmethod
-    def _checked_markup(params: JSON) -> JSON | None:
+    def _checked_markup(params: JSON, chat: Chat | None = None) -> JSON | None:
+        """`chat`: where the keyboard goes; Telegram allows web_app buttons only in private
+        chats (elsewhere 400 BUTTON_TYPE_INVALID)."""
         markup = params.get("reply_markup")
         if markup is None:
             return None
@@ -650,6 +655,8 @@ class TelegramStandIn:
             for button in row:
                 if not button.get("text"):
                     raise bad_request("text buttons are unallowed in the inline keyboard")
+                if "web_app" in button and (chat is None or chat.type != "private"):
+                    raise bad_request("BUTTON_TYPE_INVALID")
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(str(data).encode()) <= CALLBACK_DATA_LIMIT:
                     raise bad_request("BUTTON_DATA_INVALID")
@@ -677,7 +684,7 @@ class TelegramStandIn:
     async def _send_message(self, params: JSON) -> JSON:
         chat = self._chat_for_send(params)
         plain = self._checked_text(params)
-        markup = self._checked_markup(params)
+        markup = self._checked_markup(params, chat)
         thread_id = params.get("message_thread_id")
         message = StoredMessage(
             chat.id,
@@ -705,7 +712,7 @@ class TelegramStandIn:
             plain,
             True,
             html=caption if isinstance(caption, str) else None,
-            reply_markup=self._checked_markup(params),
+            reply_markup=self._checked_markup(params, chat),
             date=int(self.clock()),
         )
         self.messages[chat.id].append(message)
@@ -735,7 +742,7 @@ class TelegramStandIn:
     async def _edit_message_text(self, params: JSON) -> JSON:
         chat, message = self._find(params)
         plain = self._checked_text(params)
-        markup = self._checked_markup(params)
+        markup = self._checked_markup(params, chat)
         if (
             plain == message.text
             and params["text"] == message.html
@@ -752,7 +759,7 @@ class TelegramStandIn:
 
     async def _edit_reply_markup(self, params: JSON) -> JSON:
         chat, message = self._find(params)
-        markup = self._checked_markup(params)
+        markup = self._checked_markup(params, chat)
         if markup == message.reply_markup:
             raise bad_request("message is not modified")
         message.reply_markup = markup
@@ -787,6 +794,26 @@ class TelegramStandIn:
         scope = params.get("scope") or {"type": "default"}
         key = (json.dumps(scope, sort_keys=True), str(params.get("language_code") or ""))
         return self.commands.get(key, [])
+
+    async def _set_chat_menu_button(self, params: JSON) -> bool:
+        button = params.get("menu_button") or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind not in ("commands", "web_app", "default"):
+            raise bad_request("can't parse menu button")
+        if kind == "web_app":
+            url = str((button.get("web_app") or {}).get("url", ""))
+            if not button.get("text"):
+                raise bad_request("BUTTON_TEXT_INVALID")
+            if not url:
+                raise bad_request("BUTTON_URL_INVALID")
+        chat_id = params.get("chat_id")
+        self.menu_buttons[chat_id if isinstance(chat_id, int) else None] = button
+        return True
+
+    async def _get_chat_menu_button(self, params: JSON) -> JSON:
+        chat_id = params.get("chat_id")
+        key = chat_id if isinstance(chat_id, int) else None
+        return self.menu_buttons.get(key) or self.menu_buttons.get(None) or {"type": "commands"}
 
     def menu(self, language_code: str = "", scope_type: str = "default") -> list[str]:
         """The command names set for a scope and language, as a client would show them."""

@@ -231,6 +231,10 @@ async def run_webhook(
         app = webhook_app(
             application, secret, path, health=Health(application), client_timeout=client_timeout
         )
+        if settings.webapp_url:  # the reading view on the same server
+            from entry.webapp.server import reading_view_app
+
+            reading_view_app(application, settings.webapp_url, app)
         async with serving(
             app_runner(app, client_timeout=client_timeout),
             settings.webhook_listen,

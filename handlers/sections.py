@@ -17,8 +17,10 @@ from bot.replies.reading import (
     card_reply,
     contents_reply,
     full_text_replies,
+    parse_section_argument,
     section_reply,
 )
+from bot.replies.webapp_buttons import with_reading_view
 from bot.usecases import reading
 
 
@@ -26,7 +28,7 @@ async def sections_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     text, keyboard = await contents_reply(context)
-    await message.reply_text(text, reply_markup=keyboard)
+    await message.reply_text(text, reply_markup=with_reading_view(context, keyboard))
 
 
 async def section_command(update: Update, context: BotContext) -> None:
@@ -38,7 +40,8 @@ async def section_command(update: Update, context: BotContext) -> None:
         text, keyboard = await section_reply(context, argument)
     else:
         text, keyboard = await contents_reply(context)
-    await message.reply_text(text, reply_markup=keyboard)
+    section = parse_section_argument(argument) if argument.strip() else None
+    await message.reply_text(text, reply_markup=with_reading_view(context, keyboard, section))
 
 
 async def _button_replies(

@@ -142,6 +142,13 @@ def library() -> Library:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say it loudly when the PostgreSQL half did not run."""
     skipped = terminalreporter.stats.get("skipped", [])
+    if any("BROWSER" in str(getattr(report, "longrepr", "")) for report in skipped):
+        terminalreporter.write_line(
+            "!!! Browser tests of the reading view were SKIPPED: no headless Chromium or "
+            "Playwright (apt-get install chromium fonts-noto-cjk; pip install playwright)",
+            red=True,
+            bold=True,
+        )
     if any("PostgreSQL" in str(getattr(report, "longrepr", "")) for report in skipped):
         terminalreporter.write_line(
             "!!! PostgreSQL tests were SKIPPED: set TEST_POSTGRES_URL (see .ci/run) to run them",

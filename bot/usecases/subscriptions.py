@@ -13,7 +13,7 @@ any of the changing functions here is called."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot import lookup
@@ -281,11 +281,13 @@ async def _remove(
 class Followed:
     """One subscription as /mysubs lists it: a topic by its name in the chat's language (its
     stored label once it left the catalogue), a keyword as it was typed; and how many passages
-    it finds today."""
+    it finds today. `value` is what the store keeps (a topic's slug, a keyword folded), for
+    callers that look passages up by it (the reading view's highlights)."""
 
     kind: Kind
     name: str
     count: int
+    value: str = field(default="", compare=False)
 
 
 async def followed(services: Services, chat_id: int, language: str) -> tuple[Followed, ...]:
@@ -307,10 +309,10 @@ async def _followed(
             topic = catalog.by_slug(subscription.value)
             name = topic.name(language) if topic else subscription.label
             count = counts.get(subscription.value, 0)
-            listing.append(Followed(Kind.TOPIC, name, count))
+            listing.append(Followed(Kind.TOPIC, name, count, subscription.value))
         else:
             count = await repo.count_containing(subscription.value) if counted else 0
-            listing.append(Followed(Kind.KEYWORD, subscription.label, count))
+            listing.append(Followed(Kind.KEYWORD, subscription.label, count, subscription.value))
     return listing
 
 
