@@ -28,6 +28,7 @@ from typing import Any
 from content.catalog import Catalog, fold
 from content.library import Library
 from content.parser import Document
+from content.translation import Translation
 
 MAX_PASSAGES = 3  # the default of /items
 MIN_ITEMS, MAX_ITEMS = 1, 10  # what /items accepts
@@ -78,7 +79,7 @@ class Pick:
 
     @property
     def local_key(self) -> str:
-        """"S.O" within the pick's document: how its translation names the passage."""
+        """ "S.O" within the pick's document: how its translation names the passage."""
         return self.passage.rpartition(":")[2]
 
     def label(self, language: str) -> str:
@@ -90,8 +91,13 @@ class Pick:
         return (self.new[1] or self.new[0]) if language == "en" else self.new[0]
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"passage": self.passage, "follow": self.follow_key,
-                                "zh": self.label_zh, "en": self.label_en, "round": self.round}  # fmt: skip
+        data: dict[str, Any] = {
+            "passage": self.passage,
+            "follow": self.follow_key,
+            "zh": self.label_zh,
+            "en": self.label_en,
+            "round": self.round,
+        }
         if self.document:
             data["doc"] = self.document
         if self.source:
@@ -214,7 +220,7 @@ def passage_key(section_number: int, ordinal: int) -> str:
 
 
 def qualified(key: str, slug: str) -> str:
-    """"S.O" within document `slug` as "<slug>:S.O" (a key that has its slug stays)."""
+    """ "S.O" within document `slug` as "<slug>:S.O" (a key that has its slug stays)."""
     return key if ":" in key or not slug else f"{slug}:{key}"
 
 
@@ -277,19 +283,23 @@ class ContentIndex:
             for key in group
         }
         self.published = {d.slug: d.document.published for d in documents}
+        # Each document's English (ContentIndex.of fills it): briefings quote each pick in its own.
+        self.translations: dict[str, Translation] = {}
         self.titles = {d.slug: (d.document.title, d.title_en) for d in documents}
 
     @classmethod
     def of(cls, library: Library) -> ContentIndex:
         """Every document of the library, the newest first (Library.plans' order)."""
         newest, *older = library.plans
-        return cls(
+        index = cls(
             newest.document,
             library.catalog,
             slug=newest.slug,
             older=[IndexedDocument(p.slug, p.document, p.title_en) for p in older],
             title_en=newest.title_en,
         )
+        index.translations = {p.slug: p.translation for p in library.plans if p.translation}
+        return index
 
     def stored(self, key: str) -> str:
         """The key as the store keeps it: always with its document's slug."""

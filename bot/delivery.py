@@ -92,6 +92,7 @@ async def send_claimed(
             claim.payload.picks,
             services.index.texts,
             services.library.primary.translation,  # English chats read it; None: in Chinese
+            translations=services.index.translations,  # each pick in its own document's
         )
     delivery_id, chat_id, thread_id = claim.delivery_id, claim.chat_id, claim.thread_id
     network_failures = 0

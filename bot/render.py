@@ -499,9 +499,7 @@ def _english_full_text(
 PAGE_SIZE = 10
 
 
-def section_link(
-    bot_username: str | None, number: int, reference: str, document: str = ""
-) -> str:
+def section_link(bot_username: str | None, number: int, reference: str, document: str = "") -> str:
     """〔四〕 as a deep link that opens the section in the bot's private chat; `document` (a
     year or slug) names a document other than the newest: `section_2022_4`."""
     if not bot_username:
@@ -726,7 +724,7 @@ def _pick_reference(translate: Translator, language: str, pick: Pick) -> str:
 
 
 def _new_line(translate: Translator, language: str, pick: Pick) -> str:
-    """"New: 《…》" above a passage of a plan published since the chat's last briefing."""
+    """ "New: 《…》" above a passage of a plan published since the chat's last briefing."""
     title = pick.new_title(language)
     if not title:
         return ""
@@ -754,7 +752,8 @@ def _briefing_keyboard(
                 reference=_pick_reference(translate, language, _at(source, n)),
             ),
             callback_data=Callback(
-                Action.OPEN_CARD, in_document((button_document(documents[source]) or source) if source else "", n)
+                Action.OPEN_CARD,
+                in_document((button_document(documents[source]) or source) if source else "", n),
             ).encode(),
         )
         for source, n in sections

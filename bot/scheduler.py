@@ -224,7 +224,10 @@ async def plan_for(
     slug = services.index.newest
     state_row = (await repo.reading_states([chat_id], slug))[chat_id]
     payload, state = _choose(
-        services, await repo.subscriptions(chat_id), _reading_state(state_row, services.index), limit
+        services,
+        await repo.subscriptions(chat_id),
+        _reading_state(state_row, services.index),
+        limit,
     )
     _advance(state_row, state)
     row.payload = payload.to_json()

@@ -77,7 +77,9 @@ async def state_of(services: Services, chat_id: int) -> tuple[list[str], dict[st
     async with services.store.transaction() as repo:
         row = (await repo.reading_states([chat_id], services.library.primary.slug))[chat_id]
         local = services.index.from_stored
-        cursors = {key: [c[0], None if c[1] is None else local(c[1])] for key, c in row.cursors.items()}
+        cursors = {
+            key: [c[0], None if c[1] is None else local(c[1])] for key, c in row.cursors.items()
+        }
         return sorted(local(key) for key in row.received), cursors, row.rotation
 
 

@@ -60,9 +60,7 @@ async def contents_reply(context: BotContext, document: str = "") -> Reply:
     if found is None:
         return no_content(context)
     translate, language = context.services.translate, context.chat.language
-    return render.contents(
-        translate, language, found.document, found.sections, found.document_key
-    )
+    return render.contents(translate, language, found.document, found.sections, found.document_key)
 
 
 def card_reply(context: BotContext, card: reading.SectionCard) -> Reply:

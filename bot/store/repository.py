@@ -106,7 +106,9 @@ class Shelf:
 
     def token(self, slug: str) -> str:
         """The year when it names one document only, else the slug."""
-        year = next((d.document.published.year for d in self.documents if d.document.slug == slug), 0)
+        year = next(
+            (d.document.published.year for d in self.documents if d.document.slug == slug), 0
+        )
         same_year = sum(1 for d in self.documents if d.document.published.year == year)
         return str(year) if year and same_year == 1 else slug
 
@@ -323,9 +325,7 @@ class Repository:
 
     async def primary_document(self) -> DocumentRow | None:
         """The newest document (content.library.Library.primary's order)."""
-        return await self.session.scalar(
-            select(DocumentRow).order_by(*NEWEST_FIRST).limit(1)
-        )
+        return await self.session.scalar(select(DocumentRow).order_by(*NEWEST_FIRST).limit(1))
 
     async def section(self, document_id: int, number: int) -> SectionRow | None:
         return await self.session.scalar(
@@ -403,7 +403,8 @@ class Repository:
     async def passages_on_topic(
         self, slug: str, offset: int = 0, limit: int = 10
     ) -> tuple[list[PassageRow], int]:
-        """A page of the topic's passages in document order, and how many there are in all."""
+        """A page of the topic's passages in document order, newest document first, and how
+        many there are in all."""
         on_topic = and_(
             PassageTopicRow.passage_id == PassageRow.id, PassageTopicRow.topic_slug == slug
         )
@@ -413,11 +414,21 @@ class Repository:
         rows = await self.session.scalars(
             select(PassageRow)
             .join(PassageTopicRow, on_topic)
-            .order_by(PassageRow.position)
+            .join(DocumentRow, DocumentRow.id == PassageRow.document_id)
+            .order_by(*NEWEST_FIRST, PassageRow.position)
             .offset(offset)
             .limit(limit)
         )
         return list(rows), int(total or 0)
+
+    async def document_order(self) -> dict[int, DocumentView]:
+        """Every document by row id, newest first (dicts keep their order): what groups a
+        listing's passages by document."""
+        documents = await self.session.scalars(select(DocumentRow).order_by(*NEWEST_FIRST))
+        return {
+            d.id: DocumentView(d.slug, d.title, d.title_en, d.published, d.source_url)
+            for d in documents
+        }
 
     def _containing(self, folded_query: str) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
         """Where-clause and best-first order for passages that contain the (folded) text."""
@@ -439,8 +450,8 @@ class Repository:
     async def passages_containing(
         self, query: str, offset: int = 0, limit: int = 10
     ) -> tuple[list[PassageRow], int]:
-        """A page of passages containing `query` (case, width and blanks ignored), most
-        occurrences first, then in document order; and the total."""
+        """A page of passages containing `query` (case, width and blanks ignored), newest
+        document first, then most occurrences first, then in document order; and the total."""
         folded_query = fold(query)
         if not folded_query:
             return [], 0
@@ -449,7 +460,8 @@ class Repository:
         rows = await self.session.scalars(
             select(PassageRow)
             .where(where)
-            .order_by(occurrences.desc(), PassageRow.position)
+            .join(DocumentRow, DocumentRow.id == PassageRow.document_id)
+            .order_by(*NEWEST_FIRST, occurrences.desc(), PassageRow.position)
             .offset(offset)
             .limit(limit)
         )

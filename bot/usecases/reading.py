@@ -9,9 +9,9 @@ snapshot is cached per content version (Services.content)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bot import lookup, render
+from bot import compare, lookup, render
 from bot.briefing import passage_key
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.lookup import Found, Passage
@@ -91,6 +91,7 @@ class HelpFacts:
     max_subscriptions: int
     min_keyword_length: int = lookup.MIN_KEYWORD_LENGTH
     max_keyword_length: int = lookup.MAX_KEYWORD_LENGTH
+    similar_at: float = compare.SIMILAR_AT  # /compare's threshold
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,9 @@ class Listing:
     page: int
     pages: int
     key: str | None
+    # With several documents: each passage's document by its id, and how deep links name it
+    # ("" for the newest); empty while the bot has one document (the listing is as before).
+    documents: dict[int, tuple[DocumentView, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -266,7 +270,15 @@ async def _listing(
         key = found.topic.slug
     elif pages > 1:
         key = str(await repo.save_query(query))
-    return Listing(query, found.topic, found.passages, found.total, page, pages, key)
+    documents = await repo.document_order()
+    groups: dict[int, tuple[DocumentView, str]] = {}
+    if len(documents) > 1:
+        years = [view.published.year for view in documents.values()]
+        for position, (document_id, view) in enumerate(documents.items()):
+            unique = years.count(view.published.year) == 1
+            name = str(view.published.year) if unique else view.slug
+            groups[document_id] = (view, "" if position == 0 else name)
+    return Listing(query, found.topic, found.passages, found.total, page, pages, key, groups)
 
 
 def _offset(page: int) -> int:
