@@ -206,7 +206,12 @@ def payload_from_json(data: dict[str, Any]) -> Payload:
     if "broadcast" in data or "text" in data:
         text = data.get("text")
         return BroadcastPayload(int(data.get("broadcast", 0)), None if text is None else str(text))
-    picks = tuple(Pick.from_json(pick) for pick in data.get("picks", ()))
+    document = str(data.get("document", ""))
+    # Picks from before several documents name passages within the payload's document.
+    picks = tuple(
+        pick if pick.document or not document else replace(pick, document=document)
+        for pick in (Pick.from_json(item) for item in data.get("picks", ()))
+    )
     undo = data.get("undo")
     return BriefingPayload(
         str(data.get("document", "")),

@@ -36,6 +36,7 @@ from tests.support.library import (
     library_dir,
 )
 
+BACKENDS = ("sqlite", "postgresql")
 PRIVATE, EN_USER = 1001, 2002
 SHANGHAI_NINE = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
 TITLE_2022 = "国家知识产权局 2022 年工作要点"
@@ -184,6 +185,10 @@ async def test_a_new_plan_leads_the_next_briefing_and_nothing_comes_twice(
         assert firsts == [0, 1, 2]
         assert not any(p in seen[i] for i in range(3) for p in HAGUE_2022)
         assert "新发布" not in "".join(seen[1:])  # "new" leads the first briefing after it
+        # A briefing of before the new plan reads as it did: its passages are the 2022 plan's.
+        [history] = await bot.say("/history", chat_id=PRIVATE)
+        [again] = await bot.press(history, len(history.buttons) - 1)
+        assert HAGUE_2022[0] in again.text and HAGUE_2023_REWORDED not in again.text
 
 
 async def test_a_chat_that_follows_nothing_starts_reading_the_new_plan(
@@ -283,3 +288,48 @@ async def test_help_and_menu_list_documents_and_compare(bot: BotDriver) -> None:
     assert str(SIMILAR_AT) in await one(bot, "/help compare")
     menu = bot.api.menu("")
     assert "documents" in menu and "compare" in menu
+
+
+# --- the migration --------------------------------------------------------------------------------
+
+
+async def test_migration_0006_qualifies_existing_reading_state(database_url: str) -> None:
+    """Receipts and cursors from before several plans belong to the 2022 plan: they keep
+    working (nothing is sent twice) once keys carry their plan."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bot.store import Store
+    from bot.store.migrate import upgrade
+
+    slug = load_library().primary.slug
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(upgrade, "0004")
+        await connection.execute(
+            text(
+                "INSERT INTO chats (id, kind, language, active, created_at, last_seen_at) "
+                "VALUES (42, 'private', 'zh', true, :now, :now)"
+            ),
+            {"now": SHANGHAI_NINE},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO reading_states (chat_id, document_slug, received, cursors, rotation) "
+                "VALUES (42, :slug, :received, :cursors, 1)"
+            ),
+            {
+                "slug": slug,
+                "received": '["4.7", "7.1"]',
+                "cursors": '{"topic:hague": [2, "4.7"], "all": [1, null]}',
+            },
+        )
+    await engine.dispose()
+    store = Store(database_url)
+    await store.migrate()
+    async with store.transaction() as repo:
+        [row] = (await repo.reading_states([42], slug)).values()
+        assert row.received == [f"{slug}:4.7", f"{slug}:7.1"]
+        assert row.cursors == {"topic:hague": [2, f"{slug}:4.7"], "all": [1, None]}
+        assert (row.rotation, row.document_slug) == (1, slug)
+    await store.close()
