@@ -172,6 +172,13 @@ class BriefingPayload:
     picks: tuple[Pick, ...]
     undo: Undo | None = None
 
+    def located_picks(self) -> tuple[Pick, ...]:
+        """The picks, each naming its document: rows from before several documents name
+        passages within the payload's document only."""
+        if not self.document:
+            return self.picks
+        return tuple(p if p.document else replace(p, document=self.document) for p in self.picks)
+
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "document": self.document,
@@ -206,12 +213,7 @@ def payload_from_json(data: dict[str, Any]) -> Payload:
     if "broadcast" in data or "text" in data:
         text = data.get("text")
         return BroadcastPayload(int(data.get("broadcast", 0)), None if text is None else str(text))
-    document = str(data.get("document", ""))
-    # Picks from before several documents name passages within the payload's document.
-    picks = tuple(
-        pick if pick.document or not document else replace(pick, document=document)
-        for pick in (Pick.from_json(item) for item in data.get("picks", ()))
-    )
+    picks = tuple(Pick.from_json(pick) for pick in data.get("picks", ()))
     undo = data.get("undo")
     return BriefingPayload(
         str(data.get("document", "")),

@@ -89,7 +89,7 @@ async def send_claimed(
             claim.language,
             services.library.primary.document.title,
             claim.local_date.isoformat(),
-            claim.payload.picks,
+            claim.payload.located_picks(),
             services.index.texts,
             services.library.primary.translation,  # English chats read it; None: in Chinese
             translations=services.index.translations,  # each pick in its own document's

@@ -219,7 +219,6 @@ async def help_command(update: Update, context: BotContext) -> None:
         "max_subscriptions": help_facts.max_subscriptions,
         "min_keyword": help_facts.min_keyword_length,
         "max_keyword": help_facts.max_keyword_length,
-        "threshold": help_facts.similar_at,
         "bot": context.bot.username,
     }
     if not context.args:

@@ -50,7 +50,8 @@ def _past(services: Services, sent: SentBriefing) -> PastBriefing:
     plan = next((p for p in library.plans if p.slug == sent.payload.document), None)
     title = plan.document.title if plan else library.primary.document.title
     current = plan is not None  # any plan the bot still carries: its passages are in the index
-    return PastBriefing(sent.delivery_id, sent.local_date, sent.payload.picks, title, current)
+    picks = sent.payload.located_picks()
+    return PastBriefing(sent.delivery_id, sent.local_date, picks, title, current)
 
 
 async def last_briefings(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot import compare, lookup, render
+from bot import lookup, render
 from bot.briefing import passage_key
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.lookup import Found, Passage
@@ -91,7 +91,6 @@ class HelpFacts:
     max_subscriptions: int
     min_keyword_length: int = lookup.MIN_KEYWORD_LENGTH
     max_keyword_length: int = lookup.MAX_KEYWORD_LENGTH
-    similar_at: float = compare.SIMILAR_AT  # /compare's threshold
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,8 @@ def button_key(shelf: Shelf, content: ContentSnapshot) -> str:
     that its buttons read as they always did."""
     if len(shelf.documents) == 1:
         return ""
-    return render.button_document(content.document.slug) or shelf.token(content.document.slug)
+    token = render.button_document(content.document.slug) or shelf.token(content.document.slug)
+    return render.button_document(token)  # "" (the newest) only for a long slug of a shared year
 
 
 async def names_document(services: Services, name: str) -> bool:
