@@ -116,9 +116,10 @@ class Services:
         return plan.translation if plan is not None else None
 
     async def english(self, repo: Repository) -> EnglishIndex | None:
-        """The English search index over the work plan's translation (None without one, or before
-        the first import), built once per content version: /reload builds it again."""
-        translation = self.library.primary.translation
+        """The English search index over the newest translated plan's translation (None without
+        one, or before the first import), built once per content version: /reload builds it
+        again. A newer plan not yet translated leaves English search on the one that is."""
+        translation = next((p.translation for p in self.library.plans if p.translation), None)
         if translation is None:
             return None
         version = self.library.content_hash

@@ -153,6 +153,31 @@ async def test_english_readers_see_the_older_plan_in_english(two: BotDriver) -> 
     assert "CNIPA 2022 work plan" in listing.text
 
 
+async def _inline(bot: BotDriver, query: str, user_id: int) -> list[str]:
+    """`@bot query` from a user: the texts the offered results would share."""
+    from entry.standin import parse_telegram_html
+
+    api = bot.api
+    before = len(api.inline_answers)
+    update = {"inline_query": {"id": f"iq{before}", "from": api.users[user_id], "query": query,
+                               "offset": ""}}  # fmt: skip
+    await bot.feed(update)
+    results = api.inline_answers[-1]["results"]
+    return [parse_telegram_html(r["input_message_content"]["message_text"]) for r in results]
+
+
+async def test_inline_shares_each_passage_with_its_own_plan(two: BotDriver) -> None:
+    shared = await _inline(two, "海牙", PRIVATE)
+    older = next(text for text in shared if text.startswith(HAGUE_2022[1]))
+    assert TITLE_2022 in older
+    newer = next(text for text in shared if text.startswith(HAGUE_2023_NEW[0]))
+    assert TITLE_2023 in newer
+    english = await _inline(two, "海牙", EN_USER)
+    # The 2022 plan's passage in its own English (the made-up 2023 plan has none).
+    assert any(text.startswith("Speed up the completion of China's accession") for text in english)
+    assert not any(HAGUE_2023_NEW[0] in text and "Hague" in text.split("\n")[0] for text in english)
+
+
 # --- 4. briefings bring what is new -------------------------------------------------------------
 
 

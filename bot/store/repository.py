@@ -327,6 +327,9 @@ class Repository:
         """The newest document (content.library.Library.primary's order)."""
         return await self.session.scalar(select(DocumentRow).order_by(*NEWEST_FIRST).limit(1))
 
+    async def document_by_slug(self, slug: str) -> DocumentRow | None:
+        return await self.session.scalar(select(DocumentRow).where(DocumentRow.slug == slug))
+
     async def section(self, document_id: int, number: int) -> SectionRow | None:
         return await self.session.scalar(
             select(SectionRow).where(

@@ -379,6 +379,12 @@ class InlineOffer:
     document_title: str
     passages: tuple[Passage, ...]
     sections: tuple[SectionView, ...]
+    # With several documents: each passage's document by its id (its title and translation).
+    documents: dict[int, DocumentView] = field(default_factory=dict)
+
+    def title_of(self, passage: Passage) -> str:
+        document = self.documents.get(passage.document_id)
+        return document.title if document is not None else self.document_title
 
 
 async def inline_offer(services: Services, typed: str) -> InlineOffer | None:
@@ -395,4 +401,7 @@ async def inline_offer(services: Services, typed: str) -> InlineOffer | None:
         found = await lookup.search(
             repo, services.library.catalog, query, 0, INLINE_RESULTS, english
         )
-    return InlineOffer(content.document.title, found.passages[:INLINE_RESULTS], ())
+        documents = await repo.document_order()
+    passages = found.passages[:INLINE_RESULTS]
+    several = documents if len(documents) > 1 else {}
+    return InlineOffer(content.document.title, passages, (), several)
