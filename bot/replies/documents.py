@@ -63,7 +63,7 @@ def compare_reply(context: BotContext, answer: CompareAnswer | None, query: str)
         return translate(language, "compare.only_one", title=answer.document.title), None
     if isinstance(answer, UnknownPlans):
         example = " ".join(answer.names[:2][::-1])
-        if answer.asked and len(set(answer.asked)) == len(answer.asked):
+        if len(set(answer.asked)) == len(answer.asked):  # a name no plan has
             text = translate(
                 language,
                 "compare.unknown_plan",

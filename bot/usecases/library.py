@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot import compare
 from bot.lookup import is_keyword_shaped
 from bot.services import Services
-from bot.store.repository import DocumentView
+from bot.store.repository import DocumentView, Shelf
 from bot.usecases.reading import button_key
 from content.catalog import Topic, fold
 
@@ -81,6 +81,11 @@ class UnknownTopic:
 CompareAnswer = Compared | OnlyOnePlan | UnknownPlans | UnknownTopic
 
 
+def _plan_shaped(shelf: Shelf, word: str) -> bool:
+    """A plan's name (year or slug), or a year no plan has (answered as unknown)."""
+    return shelf.find(word) is not None or (word.isascii() and word.isdigit() and len(word) == 4)
+
+
 async def compare_plans(services: Services, words: list[str]) -> CompareAnswer | None:
     """/compare TOPIC [YEAR YEAR]: the newest two plans unless two (or one, set against the
     newest) are named at the end. None before the first import."""
@@ -89,21 +94,21 @@ async def compare_plans(services: Services, words: list[str]) -> CompareAnswer |
         return None
     if len(shelf.documents) < 2:
         return OnlyOnePlan(shelf.newest.document)
-    names = [shelf.token(d.document.slug) for d in shelf.documents]
+    names = tuple(shelf.token(d.document.slug) for d in shelf.documents)
+    # At most two trailing words that name a plan (or look like a year), a topic word left.
     named: list[str] = []
-    while words and len(named) < 2 and len(words) > 1 and shelf.find(words[-1]) is not None:
+    while len(named) < 2 and len(words) > 1 and _plan_shaped(shelf, words[-1]):
         named.insert(0, words.pop())
-    if len(named) < 2 and words and words[-1].isdigit() and len(words[-1]) == 4 and len(words) > 1:
-        return UnknownPlans((words[-1],), tuple(names))  # a year no plan has
-    chosen = [shelf.find(name) for name in named]
-    plans = [c for c in chosen if c is not None]
-    if len(plans) == 1:
-        other = shelf.documents[0] if plans[0] is not shelf.documents[0] else shelf.documents[1]
-        plans.append(other)
+    found = [shelf.find(name) for name in named]
+    plans = [plan for plan in found if plan is not None]
+    if len(plans) < len(named):
+        return UnknownPlans(tuple(n for n, p in zip(named, found, strict=True) if p is None), names)
+    if len(plans) == 2 and plans[0] is plans[1]:
+        return UnknownPlans(tuple(named), names)
+    if len(plans) == 1:  # set against the newest (the one before it, when it is the newest)
+        plans.append(shelf.documents[1] if plans[0] is shelf.documents[0] else shelf.documents[0])
     if not plans:
         plans = [shelf.documents[0], shelf.documents[1]]
-    if plans[0].document.slug == plans[1].document.slug:
-        return UnknownPlans(tuple(named), tuple(names))
     older, newer = sorted(plans, key=lambda c: (c.document.published, c.document.slug))
     query = " ".join(words).strip()
     catalog, index = services.library.catalog, services.index
