@@ -625,7 +625,7 @@ def briefing_message(
     An English chat reads the passages in the document's `translation`, each original collapsed
     beneath; without one, in Chinese under a line saying so.
 
-    Several documents (issue 14): a pick from an older plan cites its year (〔2022·四〕) and its
+    Several documents (issue 14): a pick from an older plan cites its year (2022〔四〕) and its
     button opens that plan's section; one from a plan published since the chat's last briefing
     leads with "New: 《…》". `translations` (by slug) gives each pick its own document's English."""
     sections = list(dict.fromkeys((pick.source, pick.section_number) for pick in picks))
@@ -705,22 +705,21 @@ def _pick_translation(
     return translation
 
 
-def _at(source: str, number: int) -> Pick:
-    """A stand-in pick for a section button's label."""
-    return Pick("", "", "", f"{number}.1", 1, source=source)
-
-
 def button_document(slug: str) -> str:
     """How a button names a document: its slug, short enough for 64 bytes of callback data."""
     return slug if len(slug.encode()) <= MAX_BUTTON_SLUG else ""
 
 
 def _pick_reference(translate: Translator, language: str, pick: Pick) -> str:
-    reference = section_reference(translate, language, pick.section_number)
-    if not pick.source:
+    return _source_reference(translate, language, pick.source, pick.section_number)
+
+
+def _source_reference(translate: Translator, language: str, source: str, number: int) -> str:
+    """〔四〕, or with an older plan's year: 2022〔四〕 ("Section 4 (2022)" in English)."""
+    reference = section_reference(translate, language, number)
+    if not source:
         return reference
-    return translate.plain(language, "documents.older_reference", year=pick.source,
-                           reference=reference)  # fmt: skip
+    return translate.plain(language, "documents.older_reference", year=source, reference=reference)
 
 
 def _new_line(translate: Translator, language: str, pick: Pick) -> str:
@@ -749,7 +748,7 @@ def _briefing_keyboard(
             translate.plain(
                 language,
                 "button.open_section",
-                reference=_pick_reference(translate, language, _at(source, n)),
+                reference=_source_reference(translate, language, source, n),
             ),
             callback_data=Callback(
                 Action.OPEN_CARD,

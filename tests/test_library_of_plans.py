@@ -205,7 +205,15 @@ async def test_a_new_plan_leads_the_next_briefing_and_nothing_comes_twice(
         assert "第 2 轮" in days[2]
         await _publish_2023(bot, content)
         await run_push(bot, clock, SHANGHAI_NINE + timedelta(days=3))
-        news = bot.api.bot_messages(PRIVATE)[-1].text
+        briefing = bot.api.bot_messages(PRIVATE)[-1]
+        news = briefing.text
+        # A passage of the older plan cites its year, and its button opens that plan's section.
+        assert "地理标志 2022〔" in news
+        older_button = next(
+            i for i, data in enumerate(callback_data(briefing)) if data.startswith("card:cnipa")
+        )
+        [card] = await bot.press(briefing, older_button)
+        assert TITLE_2022 in card.text
         assert news.startswith("📰")
         new_line = said("documents.new_in_briefing", title=TITLE_2023)
         assert news.split("\n\n")[1].startswith(new_line)  # the first item: the new plan's
