@@ -196,6 +196,7 @@ async def test_a_new_plan_leads_the_next_briefing_and_nothing_comes_twice(
     async with driving(content) as bot:
         await bot.say("/subscribe 海牙", chat_id=PRIVATE)
         await bot.say("/subscribe 地理标志", chat_id=PRIVATE)
+        await bot.say("/subscribe Hague", chat_id=EN_USER)
         days = []
         for day in range(3):  # 4.7, 7.1, then round 2 of 海牙
             await run_push(bot, clock, SHANGHAI_NINE + timedelta(days=day))
@@ -220,6 +221,9 @@ async def test_a_new_plan_leads_the_next_briefing_and_nothing_comes_twice(
         # The new plan's first passage on 海牙 leads, before anything read before.
         assert news.index(HAGUE_2023_REWORDED) < news.index("〔", news.index("地理标志"))
         assert "第 2 轮" not in news
+        english = bot.api.bot_messages(EN_USER)[-1].text
+        assert "🆕 New: 《Example 2023 work plan (test text)》" in english
+        assert HAGUE_2023_REWORDED in english  # no English for the made-up plan: its Chinese
         seen = [news]
         for day in range(4, 7):
             await run_push(bot, clock, SHANGHAI_NINE + timedelta(days=day))
