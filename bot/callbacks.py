@@ -13,6 +13,8 @@ CALLBACK_DATA_LIMIT = 64
 class Action(StrEnum):
     """The prefix of every button's callback data, and what the button does."""
 
+    # Reading buttons name a document too when the bot has several: sec:<doc>:<n>, toc:<doc>,
+    # toc:new:<doc> (<doc> a slug, or a year when the slug is long); without one, the newest.
     OPEN_SECTION = "sec"  # sec:<n>            open section n in place (card, ‹ ›)
     FULL_TEXT = "full"  # full:<n>             send section n verbatim
     CONTENTS = "toc"  # toc: | toc:new          the table of contents in place, or as a new message
@@ -34,6 +36,7 @@ class Action(StrEnum):
     MORE_ON_TOPIC = "more"  # more:<slug>          /topic's first page (under a briefing)
     DROP_TOPIC = "unsub"  # unsub:<slug>           unsubscribe in one tap (under a briefing)
     UNDO_DROP = "resub"  # resub:<slug>            subscribe again (Undo under its answer)
+    OPEN_DOCUMENT = "doc"  # doc:<doc>              a document's table of contents (/documents)
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,31 @@ def pattern(*actions: Action) -> str:
 
 
 def section_number_argument(callback: Callback) -> int | None:
-    argument = callback.argument
+    argument = callback.argument.rpartition(":")[2]
     return (
         int(argument) if argument.isascii() and argument.isdigit() and len(argument) < 4 else None
     )
+
+
+def document_argument(callback: Callback) -> str:
+    """The document a reading button names ("" for the newest): `sec:<doc>:<n>`, `toc:<doc>`,
+    `toc:new:<doc>`."""
+    argument = callback.argument
+    if callback.action == Action.CONTENTS:
+        first, _, rest = argument.partition(":")
+        return rest if first == "new" else argument
+    return argument.rpartition(":")[0]
+
+
+def in_document(document: str, number: int) -> str:
+    """A section button's argument: `<n>`, or `<doc>:<n>` within a named document."""
+    return f"{document}:{number}" if document else str(number)
+
+
+def contents_argument(document: str, *, new_message: bool = False) -> str:
+    """The contents button's argument: "", "new", "<doc>" or "new:<doc>"."""
+    parts = (["new"] if new_message else []) + ([document] if document else [])
+    return ":".join(parts)
 
 
 def small_number(text: str) -> int | None:

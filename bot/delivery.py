@@ -89,9 +89,10 @@ async def send_claimed(
             claim.language,
             services.library.primary.document.title,
             claim.local_date.isoformat(),
-            claim.payload.picks,
+            claim.payload.located_picks(),
             services.index.texts,
             services.library.primary.translation,  # English chats read it; None: in Chinese
+            translations=services.index.translations,  # each pick in its own document's
         )
     delivery_id, chat_id, thread_id = claim.delivery_id, claim.chat_id, claim.thread_id
     network_failures = 0

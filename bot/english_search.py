@@ -196,9 +196,11 @@ class EnglishIndex:
 
     @classmethod
     async def build(cls, repo: Repository, translation: Translation) -> EnglishIndex | None:
-        """The index over the primary document as imported (its passages' ids); None before the
-        first import."""
-        document = await repo.primary_document()
+        """The index over the translated document as imported (its passages' ids): the one the
+        translation names, else the newest; None before the first import."""
+        document = await repo.document_by_slug(translation.document) or (
+            await repo.primary_document()
+        )
         if document is None:
             return None
         passages = [

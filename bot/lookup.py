@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.store import Repository
@@ -18,7 +18,7 @@ MAX_SUBSCRIPTIONS = 30
 MAX_QUERY_LENGTH = 100
 MAX_NAMES_PER_COMMAND = 30
 MAX_WORDS_PER_NAME = 8  # the longest alias has fewer words
-EVERY_PASSAGE = 100_000  # more passages than any work plan has (the 2022 plan: under a hundred)
+EVERY_PASSAGE = 100_000  # more passages than all work plans have (the 2022 plan: under a hundred)
 _WORD = re.compile(r"[^\s,，、;；]+")
 
 
@@ -62,6 +62,8 @@ class Passage:
     section_number: int
     text: str
     key: str = ""  # "S.O" (section.ordinal): how translations and the ledger name a passage
+    # The store's id of its document (listings group by document); not part of what a passage is.
+    document_id: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,8 @@ class TextIndex(Protocol):
 
 
 def passage_of(row: PassageRow) -> Passage:
-    return Passage(row.id, row.section_number, row.text, f"{row.section_number}.{row.ordinal}")
+    key = f"{row.section_number}.{row.ordinal}"
+    return Passage(row.id, row.section_number, row.text, key, row.document_id)
 
 
 def _found(topic: Topic | None, rows: Iterable[PassageRow], total: int) -> Found:
@@ -98,7 +101,8 @@ async def passages_for_topic_or_keyword(
     if topic is not None:
         return _found(topic, *await repo.passages_on_topic(topic.slug, offset, limit))
     rows, total = await repo.passages_containing(query, 0, EVERY_PASSAGE)
-    in_order = sorted(rows, key=lambda row: row.position)
+    rank = {document_id: i for i, document_id in enumerate(await repo.document_order())}
+    in_order = sorted(rows, key=lambda row: (rank.get(row.document_id, 0), row.position))
     return _found(None, in_order[offset : offset + limit], total)
 
 

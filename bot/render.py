@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.briefing import Pick
-from bot.callbacks import Action, Callback
+from bot.callbacks import Action, Callback, contents_argument, in_document
 from bot.i18n import Html, Translator, as_plain, escape
 from bot.store.repository import DocumentView, SectionView
 from content.numerals import to_chinese_numeral
@@ -26,6 +26,7 @@ PARAGRAPH_BREAK = "\n\n"
 # The Chinese original under its English, collapsed: one tap opens it.
 ORIGINAL_OPEN, ORIGINAL_CLOSE = "<blockquote expandable>", "</blockquote>"
 ENGLISH = "en"
+MAX_BUTTON_SLUG = 48  # "full:<slug>:<n>" stays under Telegram's 64 bytes
 
 
 def section_reference(translate: Translator, language: str, number: int) -> str:
@@ -167,8 +168,10 @@ def section_card(
     document: DocumentView,
     section: SectionView,
     numbers: Sequence[int],
+    document_key: str = "",
 ) -> tuple[Html, InlineKeyboardMarkup]:
-    """Heading, the curated points in the chat's language, and the reading buttons."""
+    """Heading, the curated points in the chat's language, and the reading buttons (which stay
+    within the document `document_key` names, when the bot has several)."""
     label = section_label(translate, language, section.number)
     lines = [f"<b>{escape(section_title(section))}</b>"]
     if language == "en" and section.heading_en:
@@ -177,7 +180,10 @@ def section_card(
     lines.append("")
     points = section.summary_en if language == "en" else section.summary_zh
     lines.extend(f"• {escape(point)}" for point in points)
-    return Html("\n".join(lines)), section_keyboard(translate, language, section.number, numbers)
+    keyboard = section_keyboard(
+        translate, language, section.number, numbers, document_key=document_key
+    )
+    return Html("\n".join(lines)), keyboard
 
 
 def section_keyboard(
@@ -187,6 +193,7 @@ def section_keyboard(
     numbers: Sequence[int],
     *,
     under_full_text: bool = False,
+    document_key: str = "",
 ) -> InlineKeyboardMarkup:
     """The card's buttons: 📄 full text, then ‹ previous · contents · next ›, which replace the
     card in place. `under_full_text`: the same navigation under the last part of a section's
@@ -202,14 +209,14 @@ def section_keyboard(
                 translate.plain(
                     language, "button.previous", label=_nav_label(translate, language, previous)
                 ),
-                callback_data=Callback(open_action, str(previous)).encode(),
+                callback_data=Callback(open_action, in_document(document_key, previous)).encode(),
             )
         )
     navigation.append(
         InlineKeyboardButton(
             translate.plain(language, "button.contents"),
             callback_data=Callback(
-                Action.CONTENTS, NEW_MESSAGE if under_full_text else ""
+                Action.CONTENTS, contents_argument(document_key, new_message=under_full_text)
             ).encode(),
         )
     )
@@ -220,14 +227,14 @@ def section_keyboard(
                 translate.plain(
                     language, "button.next", label=_nav_label(translate, language, following)
                 ),
-                callback_data=Callback(open_action, str(following)).encode(),
+                callback_data=Callback(open_action, in_document(document_key, following)).encode(),
             )
         )
     if under_full_text:
         return InlineKeyboardMarkup([navigation])
     full_text = InlineKeyboardButton(
         translate.plain(language, "button.full_text"),
-        callback_data=Callback(Action.FULL_TEXT, str(number)).encode(),
+        callback_data=Callback(Action.FULL_TEXT, in_document(document_key, number)).encode(),
     )
     return InlineKeyboardMarkup([[full_text], navigation])
 
@@ -246,7 +253,11 @@ def _contents_button_label(translate: Translator, language: str, number: int) ->
 
 
 def contents(
-    translate: Translator, language: str, document: DocumentView, sections: Iterable[SectionView]
+    translate: Translator,
+    language: str,
+    document: DocumentView,
+    sections: Iterable[SectionView],
+    document_key: str = "",
 ) -> tuple[Html, InlineKeyboardMarkup]:
     """The table of contents: every heading in full in the text, numbered as the document
     numbers them (in English: the English heading under its number, the original beneath), and
@@ -277,7 +288,9 @@ def contents(
             lines.append(escape(section_title(section)))
         button = InlineKeyboardButton(
             _contents_button_label(translate, language, section.number),
-            callback_data=Callback(Action.OPEN_SECTION, str(section.number)).encode(),
+            callback_data=Callback(
+                Action.OPEN_SECTION, in_document(document_key, section.number)
+            ).encode(),
         )
         if section.number == 0:
             rows.append([button])
@@ -486,11 +499,13 @@ def _english_full_text(
 PAGE_SIZE = 10
 
 
-def section_link(bot_username: str | None, number: int, reference: str) -> str:
-    """〔四〕 as a deep link that opens the section in the bot's private chat."""
+def section_link(bot_username: str | None, number: int, reference: str, document: str = "") -> str:
+    """〔四〕 as a deep link that opens the section in the bot's private chat; `document` (a
+    year or slug) names a document other than the newest: `section_2022_4`."""
     if not bot_username:
         return escape(reference)
-    return f'<a href="https://t.me/{bot_username}?start=section_{number}">{escape(reference)}</a>'
+    target = f"{document}_{number}" if document else str(number)
+    return f'<a href="https://t.me/{bot_username}?start=section_{target}">{escape(reference)}</a>'
 
 
 def passage_lines(
@@ -602,28 +617,33 @@ def briefing_message(
     picks: Sequence[Pick],
     texts: dict[str, str],
     translation: Translation | None = None,
+    translations: dict[str, Translation] | None = None,
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
     """One message: each chosen passage verbatim under its topic and section reference, a button
     per section to open it, and for each catalogue topic it quotes a row of two: more on the
     topic (/topic's listing) and unsubscribe from it in one tap. Keyword follows get no row.
     An English chat reads the passages in the document's `translation`, each original collapsed
-    beneath; without one, in Chinese under a line saying so."""
-    sections = list(dict.fromkeys(pick.section_number for pick in picks))
+    beneath; without one, in Chinese under a line saying so.
+
+    Several documents (issue 14): a pick from an older plan cites its year (2022〔四〕) and its
+    button opens that plan's section; one from a plan published since the chat's last briefing
+    leads with "New: 《…》". `translations` (by slug) gives each pick its own document's English."""
+    sections = list(dict.fromkeys((pick.source, pick.section_number) for pick in picks))
     keyboard = _briefing_keyboard(translate, language, picks, sections)
     if language == ENGLISH:
         text = _english_briefing(translate, language, document_title, day, picks, texts,
-                                 translation)  # fmt: skip
+                                 translation, translations)  # fmt: skip
         return text, keyboard
     lines: list[str] = [translate(language, "briefing.header", day=day, title=document_title)]
     for pick in picks:
-        key, number = pick.passage, pick.section_number
-        reference = section_reference(translate, language, number)
+        reference = _pick_reference(translate, language, pick)
         label = pick.label(language)
         round_number = pick.round
-        heading = f"<b>{escape(label)}</b> " if label else ""
+        heading = _new_line(translate, language, pick)
+        heading += f"<b>{escape(label)}</b> " if label else ""
         if round_number > 1:
             heading += translate(language, "briefing.round", round=round_number) + " "
-        lines.append(f"{heading}{escape(reference)}\n{escape(texts.get(key, ''))}")
+        lines.append(f"{heading}{escape(reference)}\n{escape(pick_text(texts, pick))}")
     lines.append(translate(language, "briefing.footer"))
     return listing(lines[0], lines[1:]), keyboard
 
@@ -636,6 +656,7 @@ def _english_briefing(
     picks: Sequence[Pick],
     texts: dict[str, str],
     translation: Translation | None,
+    translations: dict[str, Translation] | None = None,
 ) -> Html:
     """A briefing's text for an English chat: "<b>Topic</b> (round 2) · Section 4", then the
     passage in English with its original collapsed beneath."""
@@ -651,10 +672,11 @@ def _english_briefing(
         heading = f"<b>{escape(label)}</b>" if label else ""
         if pick.round > 1:
             heading = f"{heading} {translate(language, 'briefing.round', round=pick.round)}"
-        reference = escape(section_reference(translate, language, pick.section_number))
+        reference = escape(_pick_reference(translate, language, pick))
         heading = f"{heading.strip()} · {reference}" if heading else reference
-        original = texts.get(pick.passage, "")
-        english = english_of(translation, pick.passage)
+        heading = _new_line(translate, language, pick) + heading
+        original = pick_text(texts, pick)
+        english = english_of(_pick_translation(pick, translation, translations), pick.local_key)
         if english is None:
             items.append(Quoted(f"{heading}\n", original))
         else:
@@ -662,8 +684,57 @@ def _english_briefing(
     return fitted(header, items, tail=[translate(language, "briefing.footer")])
 
 
+def pick_text(texts: dict[str, str], pick: Pick) -> str:
+    """A pick's passage from the index's texts: "<slug>:S.O" for an older document, "S.O" for
+    the newest (and for rows from before several documents)."""
+    if pick.document:
+        older = texts.get(f"{pick.document}:{pick.local_key}")
+        if older is not None:
+            return older
+    return texts.get(pick.passage, "")
+
+
+def _pick_translation(
+    pick: Pick, translation: Translation | None, translations: dict[str, Translation] | None
+) -> Translation | None:
+    """The English of the pick's own document; never another document's."""
+    if translations is not None and pick.document:
+        return translations.get(pick.document)
+    if translation is not None and pick.document and translation.document != pick.document:
+        return None
+    return translation
+
+
+def button_document(slug: str) -> str:
+    """How a button names a document: its slug, short enough for 64 bytes of callback data."""
+    return slug if len(slug.encode()) <= MAX_BUTTON_SLUG else ""
+
+
+def _pick_reference(translate: Translator, language: str, pick: Pick) -> str:
+    return _source_reference(translate, language, pick.source, pick.section_number)
+
+
+def _source_reference(translate: Translator, language: str, source: str, number: int) -> str:
+    """〔四〕, or with an older plan's year: 2022〔四〕 ("Section 4 (2022)" in English)."""
+    reference = section_reference(translate, language, number)
+    if not source:
+        return reference
+    return translate.plain(language, "documents.older_reference", year=source, reference=reference)
+
+
+def _new_line(translate: Translator, language: str, pick: Pick) -> str:
+    """ "New: 《…》" above a passage of a plan published since the chat's last briefing."""
+    title = pick.new_title(language)
+    if not title:
+        return ""
+    return translate(language, "documents.new_in_briefing", title=title) + "\n"
+
+
 def _briefing_keyboard(
-    translate: Translator, language: str, picks: Sequence[Pick], sections: Sequence[int]
+    translate: Translator,
+    language: str,
+    picks: Sequence[Pick],
+    sections: Sequence[tuple[str, int]],
 ) -> InlineKeyboardMarkup | None:
     """A button per section quoted, then a row per catalogue topic quoted: more, unsubscribe."""
     topics: dict[str, str] = {}  # slug → name, for the topic buttons; keywords get none
@@ -671,14 +742,20 @@ def _briefing_keyboard(
         slug = pick.follow_key.removeprefix("topic:")
         if slug != pick.follow_key and slug.isascii() and 0 < len(slug) <= 24:
             topics.setdefault(slug, pick.label(language) or slug)
+    documents = {pick.source: pick.document for pick in picks}
     buttons = [
         InlineKeyboardButton(
             translate.plain(
-                language, "button.open_section", reference=section_reference(translate, language, n)
+                language,
+                "button.open_section",
+                reference=_source_reference(translate, language, source, n),
             ),
-            callback_data=Callback(Action.OPEN_CARD, str(n)).encode(),
+            callback_data=Callback(
+                Action.OPEN_CARD,
+                in_document((button_document(documents[source]) or source) if source else "", n),
+            ).encode(),
         )
-        for n in sections
+        for source, n in sections
     ]
     # Telegram takes at most 8 buttons a row; /items 10 can quote all nine sections.
     rows = [

@@ -39,10 +39,12 @@ from bot.briefing import (
     MAX_PASSAGES,
     WHOLE_DOCUMENT,
     BriefingPayload,
+    ContentIndex,
     Payload,
     ReadingState,
     compose_undoable,
     payload_from_json,
+    qualified,
     undo,
 )
 from bot.clock import (
@@ -112,14 +114,22 @@ class PushReport:
         return self.outcomes.get("sent", 0)
 
 
-State = tuple[list[str], dict[str, list[Any]], int]  # received, cursors, rotation: as stored
+# received, cursors, rotation, the document last briefed from: as stored
+State = tuple[list[str], dict[str, list[Any]], int, str]
 
 
-def _reading_state(row: ReadingStateRow) -> ReadingState:
+def _reading_state(row: ReadingStateRow, index: ContentIndex) -> ReadingState:
+    """The stored state ("<slug>:S.O" keys) as the index names passages, with every word-for-word
+    copy of a received passage received too."""
+    local = index.from_stored
     return ReadingState(
-        set(row.received),
-        {key: (int(value[0]), value[1]) for key, value in row.cursors.items()},
+        index.with_twins(local(key) for key in row.received),
+        {
+            key: (int(value[0]), None if value[1] is None else local(value[1]))
+            for key, value in row.cursors.items()
+        },
         row.rotation,
+        row.document_slug,
     )
 
 
@@ -133,15 +143,21 @@ def _choose(
     fallback = index.follows(()) if follows[0].key != WHOLE_DOCUMENT else []
     # The fallback: what the chat follows is gone from the text.
     picks, change = compose_undoable(follows, state, limit, fallback)
-    position = index.position
-    received = sorted(state.received, key=lambda key: position.get(key, len(position)))
-    cursors = {key: [round_, last] for key, (round_, last) in state.cursors.items()}
-    payload = BriefingPayload(services.library.primary.slug, tuple(picks), change)
-    return payload, (received, cursors, state.rotation)
+    marked = index.ledger_picks(picks, state.known)  # a newer document's first, marked new
+    position, stored = index.position, index.stored
+    received = [
+        stored(key) for key in sorted(state.received, key=lambda k: position.get(k, len(position)))
+    ]
+    cursors = {
+        key: [round_, None if last is None else stored(last)]
+        for key, (round_, last) in state.cursors.items()
+    }
+    payload = BriefingPayload(index.newest, marked, change.mapped(stored))
+    return payload, (received, cursors, state.rotation, index.newest or state.known)
 
 
 def _advance(state_row: ReadingStateRow, state: State) -> None:
-    state_row.received, state_row.cursors, state_row.rotation = state
+    state_row.received, state_row.cursors, state_row.rotation, state_row.document_slug = state
 
 
 Recent = list[tuple[int, date, str, datetime]]  # what repo.recent_briefings gives per chat
@@ -205,10 +221,13 @@ async def plan_for(
         assert existing is not None
         return PlannedBriefing(day, payload_from_json(existing.payload))
     limit = schedule.items if schedule is not None else MAX_PASSAGES
-    slug = services.library.primary.slug
+    slug = services.index.newest
     state_row = (await repo.reading_states([chat_id], slug))[chat_id]
     payload, state = _choose(
-        services, await repo.subscriptions(chat_id), _reading_state(state_row), limit
+        services,
+        await repo.subscriptions(chat_id),
+        _reading_state(state_row, services.index),
+        limit,
     )
     _advance(state_row, state)
     row.payload = payload.to_json()
@@ -246,11 +265,12 @@ async def replan(repo: Repository, services: Services, chat_id: int) -> bool:
     payload = payload_from_json(row.payload)
     if not isinstance(payload, BriefingPayload) or payload.undo is None:
         return False  # planned by an older version, which kept no undo
-    slug = services.library.primary.slug
-    state_row = (await repo.reading_states([chat_id], slug))[chat_id]
-    state = _reading_state(state_row)
-    if payload.document == slug:  # else the state was reset for a new document meanwhile
-        undo(state, payload.undo)
+    index = services.index
+    state_row = (await repo.reading_states([chat_id], index.newest))[chat_id]
+    state = _reading_state(state_row, index)
+    # Rows from before several documents name passages "S.O" within the payload's document.
+    document = payload.document
+    undo(state, payload.undo.mapped(lambda key: index.from_stored(qualified(key, document))))
     chosen, after = _choose(services, await repo.subscriptions(chat_id), state, schedule.items)
     _advance(state_row, after)
     row.payload, row.updated_at = chosen.to_json(), now
@@ -294,12 +314,12 @@ async def _plan_due(services: Services, now: datetime) -> int:
                                   if status == PLANNED], now)  # fmt: skip
         fresh = [chat_id for chat_id in days if chat_id not in existing]
         subscriptions = await repo.subscriptions_of(fresh)
-        states = await repo.reading_states(fresh, services.library.primary.slug)
+        states = await repo.reading_states(fresh, services.index.newest)
         choices = {
             chat_id: _choose(
                 services,
                 subscriptions[chat_id],
-                _reading_state(states[chat_id]),
+                _reading_state(states[chat_id], services.index),
                 schedules[chat_id].items,
             )
             for chat_id in fresh

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.english_search import EnglishIndex
 from bot.i18n import Translator
 from bot.store import Repository, Store
-from bot.store.repository import ContentSnapshot
+from bot.store.repository import ContentSnapshot, Shelf
 from content.library import CONTENT_DIR, Library
 from content.translation import Translation
 
@@ -81,29 +81,45 @@ class Services:
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     content_dir: Path = CONTENT_DIR
     chats: ChatCache = field(default_factory=ChatCache)
-    _snapshot: tuple[str, ContentSnapshot | None] | None = None
+    _snapshot: tuple[str, Shelf | None] | None = None
     _english: tuple[str, Translation, EnglishIndex] | None = None
 
     async def current_content(self) -> ContentSnapshot | None:
-        """The same snapshot, opening a transaction only when this content version has not been
-        read yet: reading a section then touches neither the store nor its lock."""
+        """The newest document's snapshot, opening a transaction only when this content version
+        has not been read yet: reading a section then touches neither the store nor its lock."""
+        shelf = await self.current_shelf()
+        return shelf.newest if shelf is not None else None
+
+    async def current_shelf(self) -> Shelf | None:
+        """Every document's snapshot, newest first; a transaction only for a new version."""
         if self._snapshot is not None and self._snapshot[0] == self.library.content_hash:
             return self._snapshot[1]
         async with self.store.transaction() as repo:
-            return await self.content(repo)
+            return await self.shelf(repo)
 
     async def content(self, repo: Repository) -> ContentSnapshot | None:
-        """The imported content as handlers read it, cached per content version: reading a
+        """The newest document as handlers read it, cached per content version: reading a
         section costs no query. /reload (a new hash) reads it again."""
+        shelf = await self.shelf(repo)
+        return shelf.newest if shelf is not None else None
+
+    async def shelf(self, repo: Repository) -> Shelf | None:
+        """Every imported document, newest first, cached per content version."""
         version = self.library.content_hash
         if self._snapshot is None or self._snapshot[0] != version:
-            self._snapshot = (version, await repo.content_snapshot())
+            self._snapshot = (version, await repo.content_shelf())
         return self._snapshot[1]
 
+    def translation_of(self, slug: str) -> Translation | None:
+        """A document's English translation (content/translations/<slug>.toml), None without."""
+        plan = next((plan for plan in self.library.plans if plan.slug == slug), None)
+        return plan.translation if plan is not None else None
+
     async def english(self, repo: Repository) -> EnglishIndex | None:
-        """The English search index over the work plan's translation (None without one, or before
-        the first import), built once per content version: /reload builds it again."""
-        translation = self.library.primary.translation
+        """The English search index over the newest translated plan's translation (None without
+        one, or before the first import), built once per content version: /reload builds it
+        again. A newer plan not yet translated leaves English search on the one that is."""
+        translation = next((p.translation for p in self.library.plans if p.translation), None)
         if translation is None:
             return None
         version = self.library.content_hash

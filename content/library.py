@@ -56,6 +56,7 @@ class Library:
 
     @property
     def primary(self) -> WorkPlan:
+        """The newest document (by 发布时间), the one readers read by default."""
         return self.plans[0]
 
 
@@ -132,7 +133,9 @@ def load_library(root: Path = CONTENT_DIR) -> Library:
     plans = [load_plan(path, root) for path in sorted((root / "documents").glob("*.toml"))]
     if not plans:
         raise ContentError(f"{root / 'documents'}: no document found")
-    plans.sort(key=lambda plan: (plan.position, plan.slug))
+    # Newest first (published date): readers read the newest plan unless they name another;
+    # `position` orders documents published the same day.
+    plans.sort(key=lambda plan: (-plan.document.published.toordinal(), plan.position, plan.slug))
     topics = root / "topics.toml"
     catalog = load_catalog(topics) if topics.exists() else Catalog(())
     glossary = load_glossary(root / "glossary.toml")

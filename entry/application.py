@@ -117,7 +117,7 @@ def _post_init_for(settings: Settings, clock: Callable[[], datetime], content_di
             await store.close()
             raise
         translate = Translator.load()
-        index = ContentIndex(library.primary.document, library.catalog)
+        index = ContentIndex.of(library)
         services = Services(
             settings, store, library, translate, index, clock(), clock, content_dir=content_dir
         )

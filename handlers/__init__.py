@@ -10,6 +10,7 @@ from telegram.ext import Application, CommandHandler, filters
 
 from handlers import (
     chat_resolution,
+    documents,
     errors,
     fallbacks,
     flood,
@@ -34,6 +35,8 @@ READING = (
     "help",
     "sections",
     "section",
+    "documents",
+    "compare",
     "topics",
     "topic",
     "search",
@@ -62,7 +65,7 @@ FLOOD_GROUP, RESOLVE_GROUP = -2, -1  # before the handlers' own group 0, in this
 
 # In this order; the owner's commands come after, then the fallbacks, which take what is left.
 _MODULES = (
-    start, sections, topics, subscriptions, search, schedule, language, membership,
+    start, sections, documents, topics, subscriptions, search, schedule, language, membership,
     leaving, history,
 )  # fmt: skip
 

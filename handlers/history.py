@@ -94,6 +94,7 @@ async def past_briefing_button(update: Update, context: BotContext) -> None:
         past.picks,
         services.index.texts,
         reading.translation(services),
+        translations=services.index.translations,
     )
     await query.answer()
     await context.bot.send_message(

@@ -44,6 +44,7 @@ async def _today_reply(
         briefing.picks,
         services.index.texts,
         reading.translation(services),
+        translations=services.index.translations,
     )
 
 

@@ -138,23 +138,24 @@ async def inline_query(update: Update, context: BotContext) -> None:
         return
     if language == render.ENGLISH:
         results = _english_results(
-            translate, language, offer, reading.translation(context.services)
+            translate,
+            language,
+            offer,
+            reading.translation(context.services),
+            context.services.index.translations,
         )
         await inline.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
         return
-    items = [(f"p{p.id}", p.section_number, p.text) for p in offer.passages]
+    items = [(f"p{p.id}", p.section_number, p.text, offer.title_of(p)) for p in offer.passages]
     for section in offer.sections:
         points = section.summary_zh  # English clients are answered above
         summary = "\n".join(f"• {point}" for point in points)
-        items.append(
-            (f"s{section.number}", section.number, f"{render.section_title(section)}\n{summary}")
-        )
+        text = f"{render.section_title(section)}\n{summary}"
+        items.append((f"s{section.number}", section.number, text, offer.document_title))
     results = []
-    for result_id, number, text in items:
+    for result_id, number, text, title in items:
         reference = render.section_reference(translate, language, number)
-        source = translate(
-            language, "inline.shared_from", title=offer.document_title, reference=reference
-        )
+        source = translate(language, "inline.shared_from", title=title, reference=reference)
         first_line = text.split("\n", 1)[0]
         results.append(
             InlineQueryResultArticle(
@@ -173,27 +174,33 @@ def _english_results(
     language: str,
     offer: reading.InlineOffer,
     translation: Translation | None,
+    translations: dict[str, Translation] | None = None,
 ) -> list[InlineQueryResultArticle]:
     """Inline results for an English client: each passage in English with its original
     collapsed beneath (in Chinese, with a line saying so, while the document has no
-    translation); the sections as "Section 4: <English heading>" with their English points."""
+    translation); the sections as "Section 4: <English heading>" with their English points.
+    With several plans, each passage in its own plan's translation (`translations`, by slug)."""
+    translations = translations or {}
     title = translation.title if translation is not None and translation.title else ""
     results = []
     for passage in offer.passages:
         reference = render.section_reference(translate, language, passage.section_number)
+        own = offer.documents.get(passage.document_id)  # with several plans: the passage's own
+        own_translation = translation if own is None else translations.get(own.slug)
+        own_title = (own_translation.title if own_translation else "") or offer.title_of(passage)
         source = translate(
             language,
             "english.shared_from",
-            title=title or offer.document_title,
+            title=(title or offer.document_title) if own is None else own_title,
             reference=reference,
         )
-        english = render.english_of(translation, passage.key)
+        english = render.english_of(own_translation, passage.key)
         shown = english or passage.text
         if english is not None:
             text = f"{render.with_original(english, passage.text)}\n\n{source}"
         else:
             text = f"{escape(passage.text)}\n\n{source}"
-            if translation is None:
+            if own_translation is None:
                 text += f"\n{render.untranslated_note(translate, language)}"
         results.append(
             InlineQueryResultArticle(

@@ -9,7 +9,14 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
-from bot.callbacks import Action, Callback, parse_callback, pattern, section_number_argument
+from bot.callbacks import (
+    Action,
+    Callback,
+    document_argument,
+    parse_callback,
+    pattern,
+    section_number_argument,
+)
 from bot.context import BotContext
 from bot.replies.answering import edit_in_place, thread_of
 from bot.replies.reading import (
@@ -48,21 +55,26 @@ async def _button_replies(
     context: BotContext, action: str, argument: str
 ) -> tuple[Reply | None, list[Reply]]:
     """(the reply that replaces the button's message, the replies sent as new messages)."""
+    callback = Callback(action, argument)
+    document = document_argument(callback)  # "" for the newest (and every older button)
     if action == Action.CONTENTS:
-        contents = await contents_reply(context)
+        if document and await reading.contents(context.services, document) is None:
+            return None, []  # a document gone since the button was sent
+        contents = await contents_reply(context, document)
         # toc:new sits under a full text, which stays: the contents come as a new message.
-        return (None, [contents]) if argument == render.NEW_MESSAGE else (contents, [])
-    number = section_number_argument(Callback(action, argument))
+        new_message = argument.split(":", 1)[0] == render.NEW_MESSAGE
+        return (None, [contents]) if new_message else (contents, [])
+    number = section_number_argument(callback)
     if number is None:
         return None, []
     if action in (Action.OPEN_SECTION, Action.OPEN_CARD):
-        card = await reading.find_section(context.services, number)
+        card = await reading.find_section(context.services, number, document)
         if not isinstance(card, reading.SectionCard):
             return None, []
         reply = card_reply(context, card)
         return (reply, []) if action == Action.OPEN_SECTION else (None, [reply])
     if action == Action.FULL_TEXT:
-        return None, await full_text_replies(context, number)
+        return None, await full_text_replies(context, number, document)
     return None, []
 
 

@@ -72,9 +72,15 @@ async def picks(services: Services, chat_id: int) -> list[str]:
 
 
 async def state_of(services: Services, chat_id: int) -> tuple[list[str], dict[str, Any], int]:
+    """The stored state with the work plan's keys as "S.O" (the store qualifies every key with
+    its document's slug since issue 14)."""
     async with services.store.transaction() as repo:
         row = (await repo.reading_states([chat_id], services.library.primary.slug))[chat_id]
-        return sorted(row.received), dict(row.cursors), row.rotation
+        local = services.index.from_stored
+        cursors = {
+            key: [c[0], None if c[1] is None else local(c[1])] for key, c in row.cursors.items()
+        }
+        return sorted(local(key) for key in row.received), cursors, row.rotation
 
 
 async def ledger(services: Services, chat_id: int) -> list[tuple[date, str, list[str]]]:

@@ -19,6 +19,8 @@ from bot.usecases.reading import Listing
 def _page(context: BotContext, header: Html, listing: Listing) -> Html:
     """The header and the page's passages, fitted to one message."""
     translate, language = context.services.translate, context.chat.language
+    if listing.documents:
+        return _grouped_page(context, header, listing)
     if language == render.ENGLISH:
         return render.english_listing(
             translate,
@@ -77,3 +79,32 @@ def search_page(context: BotContext, listing: Listing) -> Reply:
         header = Html(f"{header}\n{topic_note}")
     keyboard = _keyboard(context, Action.SEARCH_PAGE, listing)
     return _page(context, header, listing), keyboard
+
+
+def _grouped_page(context: BotContext, header: Html, listing: Listing) -> Html:
+    """With several documents: the page's passages under their document's title (newest first,
+    as the store orders them), each reference a link into its own document; English chats read
+    each passage in its own document's translation."""
+    translate, language = context.services.translate, context.chat.language
+    english = language == render.ENGLISH
+    items: list[render.Quoted] = []
+    shown: int | None = None
+    for passage in listing.passages:
+        view, name = listing.documents.get(passage.document_id, (None, ""))
+        lead = ""
+        if view is not None and passage.document_id != shown:
+            title = view.title_en if english and view.title_en else view.title
+            lead = translate(language, "documents.group", title=title, year=view.published.year)
+            lead += "\n"
+            shown = passage.document_id
+        reference = render.section_reference(translate, language, passage.section_number)
+        link = render.section_link(
+            context.bot.username, passage.section_number, reference, document=name
+        )
+        translation = context.services.translation_of(view.slug) if english and view else None
+        text = render.english_of(translation, passage.key) if english else None
+        if text is not None:
+            items.append(render.Quoted(f"{lead}{link} · ", text, passage.text))
+        else:
+            items.append(render.Quoted(f"{lead}{link} ", passage.text))
+    return render.fitted(header, items)

@@ -53,19 +53,22 @@ def no_content(context: BotContext) -> Reply:
     return context.services.translate(context.chat.language, "section.no_content"), None
 
 
-async def contents_reply(context: BotContext) -> Reply:
-    """The table of contents, a button per section, in the resolved chat's language."""
-    found = await reading.contents(context.services)
+async def contents_reply(context: BotContext, document: str = "") -> Reply:
+    """The table of contents (of the newest document, or of the one `document` names), a button
+    per section, in the resolved chat's language."""
+    found = await reading.contents(context.services, document)
     if found is None:
         return no_content(context)
     translate, language = context.services.translate, context.chat.language
-    return render.contents(translate, language, found.document, found.sections)
+    return render.contents(translate, language, found.document, found.sections, found.document_key)
 
 
 def card_reply(context: BotContext, card: reading.SectionCard) -> Reply:
     """A section's card: heading, curated points, full text and ‹ 目录 › buttons."""
     translate, language = context.services.translate, context.chat.language
-    return _card(translate, language, card.document, card.section, tuple(card.numbers))
+    return _card(
+        translate, language, card.document, card.section, tuple(card.numbers), card.document_key
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -75,17 +78,18 @@ def _card(
     document: DocumentView,
     section: SectionView,
     numbers: tuple[int, ...],
+    document_key: str = "",
 ) -> Reply:
     """Cards are the most read answer and the same for every reader of a language: rendered once
     per content version (the views are frozen, the keyboard immutable), then shared."""
-    return render.section_card(translate, language, document, section, numbers)
+    return render.section_card(translate, language, document, section, numbers, document_key)
 
 
-async def full_text_replies(context: BotContext, number: int) -> list[Reply]:
+async def full_text_replies(context: BotContext, number: int, document: str = "") -> list[Reply]:
     """Section `number` verbatim, in as many messages as it takes, the last one with the card's
     navigation (‹ · contents · ›, as new messages: the text stays). [] when there is no such
     section."""
-    found = await reading.full_text(context.services, number)
+    found = await reading.full_text(context.services, number, document)
     if found is None:
         return []
     translate, language = context.services.translate, context.chat.language
@@ -93,16 +97,50 @@ async def full_text_replies(context: BotContext, number: int) -> list[Reply]:
         translate, language, found.section, found.passages, found.keys, found.translation
     )
     keyboard = render.section_keyboard(
-        translate, language, number, found.numbers, under_full_text=True
+        translate,
+        language,
+        number,
+        found.numbers,
+        under_full_text=True,
+        document_key=found.document_key,
     )
     return [(text, None) for text in texts[:-1]] + [(texts[-1], keyboard)]
 
 
+_DOCUMENT_THEN_SECTION = re.compile(r"^\s*(?P<document>[A-Za-z0-9-]+?)[\s_]+(?P<section>\S.*)$")
+
+
+async def split_document(context: BotContext, argument: str) -> tuple[str, str]:
+    """`2022 4`, `2022_4` (a deep link) or `<slug> 4` → (document, section argument); anything
+    else → ("", argument): the newest document. A year or slug alone names a document only
+    while the bot has several (`/section 2022` with one document is section 2022, out of range,
+    as it always was)."""
+    match = _DOCUMENT_THEN_SECTION.match(argument)
+    services = context.services
+    if match and await reading.names_document(services, match.group("document")):
+        return match.group("document"), match.group("section")
+    alone = argument.strip()
+    if (
+        alone
+        and await reading.document_count(services) > 1
+        and await reading.names_document(services, alone)
+    ):
+        return alone, ""
+    return "", argument
+
+
 async def section_reply(context: BotContext, argument: str) -> Reply:
-    """What /section `argument` answers: the card, or a short note naming the valid range."""
+    """What /section `argument` answers: the card (of the newest document, or the one named
+    first: `/section 2022 4`), a document's contents for its name alone, or a short note naming
+    the valid range."""
+    document, argument = await split_document(context, argument)
+    if document and not argument:
+        return await contents_reply(context, document)
     number = parse_section_argument(argument)
-    found = await reading.find_section(context.services, number)
+    found = await reading.find_section(context.services, number, document)
     if found is None:
+        return no_content(context)
+    if isinstance(found, reading.DocumentMissing):  # cannot happen: split_document checked it
         return no_content(context)
     if isinstance(found, reading.SectionMissing):
         key = "section.not_understood" if number is None else "section.out_of_range"

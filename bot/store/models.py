@@ -213,8 +213,9 @@ class ScheduleRow(Base):
 
 
 class ReadingStateRow(Base):
-    """How far a chat has read: passages received (keys "S.O"), a cursor per followed topic or
-    keyword, and where the fair rotation across follows resumes."""
+    """How far a chat has read: passages received (keys "<document slug>:S.O", across every
+    document), a cursor per followed topic or keyword, where the fair rotation across follows
+    resumes, and the document it was last briefed from (a later one's passages are news)."""
 
     __tablename__ = "reading_states"
 

@@ -92,6 +92,40 @@ class ContentSnapshot:
 
 
 @dataclass(frozen=True)
+class Shelf:
+    """Every document readers can read, newest first (by 发布时间), as plain data.
+
+    A document is named by a token: its year when no other document has the same year, else
+    its slug. Deep links (`section_2022_4`) and arguments (`/section 2022 4`) use it."""
+
+    documents: tuple[ContentSnapshot, ...]
+
+    @property
+    def newest(self) -> ContentSnapshot:
+        return self.documents[0]
+
+    def token(self, slug: str) -> str:
+        """The year when it names one document only, else the slug."""
+        year = next(
+            (d.document.published.year for d in self.documents if d.document.slug == slug), 0
+        )
+        same_year = sum(1 for d in self.documents if d.document.published.year == year)
+        return str(year) if year and same_year == 1 else slug
+
+    def find(self, name: str) -> ContentSnapshot | None:
+        """The document a token, slug or year names (the newest of a year with several)."""
+        name = name.strip().lower()
+        for snapshot in self.documents:
+            document = snapshot.document
+            if name in (document.slug.lower(), str(document.published.year)):
+                return snapshot
+        return None
+
+    def by_slug(self, slug: str) -> ContentSnapshot | None:
+        return next((d for d in self.documents if d.document.slug == slug), None)
+
+
+@dataclass(frozen=True)
 class Claim:
     """A ledger row this process is about to send, with what sending it needs."""
 
@@ -132,6 +166,10 @@ BRIEFING = "briefing"  # the ledger kind of daily briefings; broadcasts are "bro
 PLANNED, QUEUED, SENDING, SENT, FAILED, UNCERTAIN, GAVE_UP = (
     "planned", "queued", "sending", "sent", "failed", "uncertain", "gave_up",
 )  # fmt: skip
+
+
+# Documents newest first (by 发布时间), as content.library orders them.
+NEWEST_FIRST = (DocumentRow.published.desc(), DocumentRow.position, DocumentRow.slug)
 
 
 def _like_escape(text: str) -> str:
@@ -235,45 +273,62 @@ class Repository:
         return self.session.get_bind().dialect.name == "sqlite"
 
     async def content_snapshot(self) -> ContentSnapshot | None:
-        """The primary document, its sections and passages' texts, in three queries."""
-        document = await self.primary_document()
-        if document is None:
+        """The newest document, its sections and passages' texts."""
+        shelf = await self.content_shelf()
+        return shelf.documents[0] if shelf is not None else None
+
+    async def content_shelf(self) -> Shelf | None:
+        """Every document, newest first, each with its sections and passages' texts, in three
+        queries; None before the first import."""
+        documents = list(await self.session.scalars(select(DocumentRow).order_by(*NEWEST_FIRST)))
+        if not documents:
             return None
-        sections = await self.sections(document.id)
-        texts: dict[int, list[str]] = {section.number: [] for section in sections}
+        sections: dict[int, list[SectionRow]] = {d.id: [] for d in documents}
+        for section in await self.session.scalars(select(SectionRow).order_by(SectionRow.number)):
+            sections.setdefault(section.document_id, []).append(section)
+        texts: dict[int, dict[int, list[str]]] = {
+            d.id: {s.number: [] for s in sections[d.id]} for d in documents
+        }
         result = await self.session.execute(
-            select(PassageRow.section_number, PassageRow.text)
-            .where(PassageRow.document_id == document.id)
-            .order_by(PassageRow.position)
+            select(PassageRow.document_id, PassageRow.section_number, PassageRow.text).order_by(
+                PassageRow.document_id, PassageRow.position
+            )
         )
-        for number, passage in result.all():
-            texts[number].append(passage)
-        return ContentSnapshot(
-            DocumentView(
-                document.slug,
-                document.title,
-                document.title_en,
-                document.published,
-                document.source_url,
-            ),
+        for document_id, number, passage in result.all():
+            texts[document_id].setdefault(number, []).append(passage)
+        return Shelf(
             tuple(
-                SectionView(
-                    s.number,
-                    s.heading,
-                    s.heading_en,
-                    s.body,
-                    tuple(s.summary_zh),
-                    tuple(s.summary_en),
+                ContentSnapshot(
+                    DocumentView(
+                        document.slug,
+                        document.title,
+                        document.title_en,
+                        document.published,
+                        document.source_url,
+                    ),
+                    tuple(
+                        SectionView(
+                            s.number,
+                            s.heading,
+                            s.heading_en,
+                            s.body,
+                            tuple(s.summary_zh),
+                            tuple(s.summary_en),
+                        )
+                        for s in sections[document.id]
+                    ),
+                    {n: tuple(t) for n, t in texts[document.id].items()},
                 )
-                for s in sections
-            ),
-            {n: tuple(t) for n, t in texts.items()},
+                for document in documents
+            )
         )
 
     async def primary_document(self) -> DocumentRow | None:
-        return await self.session.scalar(
-            select(DocumentRow).order_by(DocumentRow.position, DocumentRow.slug).limit(1)
-        )
+        """The newest document (content.library.Library.primary's order)."""
+        return await self.session.scalar(select(DocumentRow).order_by(*NEWEST_FIRST).limit(1))
+
+    async def document_by_slug(self, slug: str) -> DocumentRow | None:
+        return await self.session.scalar(select(DocumentRow).where(DocumentRow.slug == slug))
 
     async def section(self, document_id: int, number: int) -> SectionRow | None:
         return await self.session.scalar(
@@ -351,7 +406,8 @@ class Repository:
     async def passages_on_topic(
         self, slug: str, offset: int = 0, limit: int = 10
     ) -> tuple[list[PassageRow], int]:
-        """A page of the topic's passages in document order, and how many there are in all."""
+        """A page of the topic's passages in document order, newest document first, and how
+        many there are in all."""
         on_topic = and_(
             PassageTopicRow.passage_id == PassageRow.id, PassageTopicRow.topic_slug == slug
         )
@@ -361,11 +417,21 @@ class Repository:
         rows = await self.session.scalars(
             select(PassageRow)
             .join(PassageTopicRow, on_topic)
-            .order_by(PassageRow.position)
+            .join(DocumentRow, DocumentRow.id == PassageRow.document_id)
+            .order_by(*NEWEST_FIRST, PassageRow.position)
             .offset(offset)
             .limit(limit)
         )
         return list(rows), int(total or 0)
+
+    async def document_order(self) -> dict[int, DocumentView]:
+        """Every document by row id, newest first (dicts keep their order): what groups a
+        listing's passages by document."""
+        documents = await self.session.scalars(select(DocumentRow).order_by(*NEWEST_FIRST))
+        return {
+            d.id: DocumentView(d.slug, d.title, d.title_en, d.published, d.source_url)
+            for d in documents
+        }
 
     def _containing(self, folded_query: str) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
         """Where-clause and best-first order for passages that contain the (folded) text."""
@@ -387,8 +453,8 @@ class Repository:
     async def passages_containing(
         self, query: str, offset: int = 0, limit: int = 10
     ) -> tuple[list[PassageRow], int]:
-        """A page of passages containing `query` (case, width and blanks ignored), most
-        occurrences first, then in document order; and the total."""
+        """A page of passages containing `query` (case, width and blanks ignored), newest
+        document first, then most occurrences first, then in document order; and the total."""
         folded_query = fold(query)
         if not folded_query:
             return [], 0
@@ -397,7 +463,8 @@ class Repository:
         rows = await self.session.scalars(
             select(PassageRow)
             .where(where)
-            .order_by(occurrences.desc(), PassageRow.position)
+            .join(DocumentRow, DocumentRow.id == PassageRow.document_id)
+            .order_by(*NEWEST_FIRST, occurrences.desc(), PassageRow.position)
             .offset(offset)
             .limit(limit)
         )
@@ -563,8 +630,9 @@ class Repository:
     async def reading_states(
         self, chat_ids: list[int], document_slug: str
     ) -> dict[int, ReadingStateRow]:
-        """Each chat's reading state, created empty where missing (or reset if it belonged to an
-        older primary document)."""
+        """Each chat's reading state, created empty where missing (as briefed from
+        `document_slug`, the newest document: nothing is news to a chat that starts now). A state
+        spans every document: its keys carry their document's slug ("<slug>:S.O")."""
         rows = {
             row.chat_id: row
             for row in await self.session.scalars(
@@ -572,8 +640,7 @@ class Repository:
             )
         }
         for chat_id in chat_ids:
-            row = rows.get(chat_id)
-            if row is None:
+            if chat_id not in rows:
                 row = ReadingStateRow(
                     chat_id=chat_id,
                     document_slug=document_slug,
@@ -583,13 +650,6 @@ class Repository:
                 )
                 self.session.add(row)
                 rows[chat_id] = row
-            elif row.document_slug != document_slug:
-                row.document_slug, row.received, row.cursors, row.rotation = (
-                    document_slug,
-                    [],
-                    {},
-                    0,
-                )
         return rows
 
     # --- the delivery ledger -------------------------------------------------------------------

@@ -326,5 +326,5 @@ async def today(services: Services, chat_id: int) -> TodaysBriefing:
         planned = await plan_for(repo, services, chat_id, schedule.timezone, now)
         content = await services.content(repo)
     payload = planned.payload
-    picks = payload.picks if isinstance(payload, BriefingPayload) else ()
+    picks = payload.located_picks() if isinstance(payload, BriefingPayload) else ()
     return TodaysBriefing(content.document.title if content else "", planned.local_date, picks)

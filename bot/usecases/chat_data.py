@@ -31,7 +31,7 @@ async def forget_chat(services: Services, chat_id: int) -> bool:
 class PastBriefing:
     """A briefing the chat received: its ledger id (what its /history button carries), the local
     date it was for, and what it quoted. `title` is the quoted document's title; `current` says
-    whether that document is still the one the bot reads (its passages can then be shown again)."""
+    whether the bot still carries that document (its passages can then be shown again)."""
 
     delivery_id: int
     day: date
@@ -49,8 +49,9 @@ def _past(services: Services, sent: SentBriefing) -> PastBriefing:
     library = services.library
     plan = next((p for p in library.plans if p.slug == sent.payload.document), None)
     title = plan.document.title if plan else library.primary.document.title
-    current = sent.payload.document == library.primary.slug
-    return PastBriefing(sent.delivery_id, sent.local_date, sent.payload.picks, title, current)
+    current = plan is not None  # any plan the bot still carries: its passages are in the index
+    picks = sent.payload.located_picks()
+    return PastBriefing(sent.delivery_id, sent.local_date, picks, title, current)
 
 
 async def last_briefings(

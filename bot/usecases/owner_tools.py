@@ -61,7 +61,7 @@ async def reload_content(services: Services) -> ContentChange:
     refer to topics by slug and passages by "S.O", so they carry over. A broken file raises
     ContentError and leaves everything as it was."""
     library = load_library(services.content_dir)
-    index = ContentIndex(library.primary.document, library.catalog)
+    index = ContentIndex.of(library)
     before = _counts(services.library)
     imported = await sync_content(services.store, library)
     services.library, services.index, services._snapshot = library, index, None

@@ -9,7 +9,7 @@ snapshot is cached per content version (Services.content)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import lookup, render
 from bot.briefing import passage_key
@@ -17,7 +17,7 @@ from bot.i18n import DEFAULT_LANGUAGE
 from bot.lookup import Found, Passage
 from bot.services import Services
 from bot.store import Repository
-from bot.store.repository import ContentSnapshot, DocumentView, SectionView
+from bot.store.repository import ContentSnapshot, DocumentView, SectionView, Shelf
 from bot.usecases import briefing_settings
 from content.catalog import Topic
 from content.translation import Translation
@@ -34,19 +34,23 @@ async def _content(services: Services) -> ContentSnapshot | None:
 
 @dataclass(frozen=True)
 class Contents:
-    """The table of contents: the document and every section, in order."""
+    """The table of contents: the document and every section, in order. `document_key` is what
+    its buttons carry to stay within it ("" while the bot has one document)."""
 
     document: DocumentView
     sections: tuple[SectionView, ...]
+    document_key: str = ""
 
 
 @dataclass(frozen=True)
 class SectionCard:
-    """A section found by number, with every section's number (the card's ‹ › buttons)."""
+    """A section found by number, with every section's number (the card's ‹ › buttons), and
+    what its buttons carry to stay within its document ("" while there is one)."""
 
     document: DocumentView
     section: SectionView
     numbers: tuple[int, ...]
+    document_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,14 @@ class SectionMissing:
     can name the valid range."""
 
     last: int
+
+
+@dataclass(frozen=True)
+class DocumentMissing:
+    """No document has the name asked for (`/section 2019 4`): the names there are."""
+
+    name: str
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class FullText:
     numbers: tuple[int, ...]
     keys: tuple[str, ...] = ()
     translation: Translation | None = None
+    document_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,38 +130,84 @@ async def help_facts(services: Services) -> HelpFacts:
     return HelpFacts(last, lookup.MAX_SUBSCRIPTIONS)
 
 
-async def contents(services: Services) -> Contents | None:
-    """None until content is imported."""
-    content = await _content(services)
-    return Contents(content.document, content.sections) if content else None
+async def _document(
+    services: Services, name: str
+) -> tuple[ContentSnapshot, str] | DocumentMissing | None:
+    """The document `name` names ("" the newest; a year, slug or button key otherwise) and the
+    key its buttons carry ("" while the bot has one document); None until content is imported."""
+    shelf = await services.current_shelf()
+    if shelf is None:
+        return None
+    content = shelf.find(name) if name else shelf.newest
+    if content is None:
+        names = tuple(shelf.token(d.document.slug) for d in shelf.documents)
+        return DocumentMissing(name, names)
+    return content, button_key(shelf, content)
+
+
+def button_key(shelf: Shelf, content: ContentSnapshot) -> str:
+    """What reading buttons carry to stay within a document: its slug (its year when the slug
+    would not fit Telegram's 64 bytes of callback data); "" while the bot has one document, so
+    that its buttons read as they always did."""
+    if len(shelf.documents) == 1:
+        return ""
+    token = render.button_document(content.document.slug) or shelf.token(content.document.slug)
+    return render.button_document(token)  # "" (the newest) only for a long slug of a shared year
+
+
+async def names_document(services: Services, name: str) -> bool:
+    """Whether `name` (a year or slug) names a document, while the bot has several or names
+    it together with a section."""
+    shelf = await services.current_shelf()
+    return shelf is not None and shelf.find(name) is not None
+
+
+async def document_count(services: Services) -> int:
+    shelf = await services.current_shelf()
+    return len(shelf.documents) if shelf is not None else 0
+
+
+async def contents(services: Services, document: str = "") -> Contents | None:
+    """None until content is imported, or for a document name that names none."""
+    found = await _document(services, document)
+    if found is None or isinstance(found, DocumentMissing):
+        return None
+    content, key = found
+    return Contents(content.document, content.sections, key)
 
 
 async def find_section(
-    services: Services, number: int | None
-) -> SectionCard | SectionMissing | None:
-    """Section `number` (0 is the introduction, 总体思路). None until content is imported.
+    services: Services, number: int | None, document: str = ""
+) -> SectionCard | SectionMissing | DocumentMissing | None:
+    """Section `number` (0 is the introduction, 总体思路) of the newest document, or of the one
+    `document` names (a year or slug). None until content is imported.
 
     `number` None stands for an argument that is not a number at all: missing too, since the
     answer names the valid range either way."""
-    content = await _content(services)
-    if content is None:
-        return None
+    found = await _document(services, document)
+    if found is None or isinstance(found, DocumentMissing):
+        return found
+    content, key = found
     section = content.section(number) if number is not None else None
     if section is None:
         return SectionMissing(max(content.numbers, default=0))
-    return SectionCard(content.document, section, tuple(content.numbers))
+    return SectionCard(content.document, section, tuple(content.numbers), key)
 
 
-async def full_text(services: Services, number: int) -> FullText | None:
+async def full_text(services: Services, number: int, document: str = "") -> FullText | None:
     """Section `number` verbatim; None when there is no such section (or no content)."""
-    content = await _content(services)
-    section = content.section(number) if content else None
-    if content is None or section is None:
+    found = await _document(services, document)
+    if found is None or isinstance(found, DocumentMissing):
+        return None
+    content, key = found
+    section = content.section(number)
+    if section is None:
         return None
     passages = content.passages.get(section.number, ())
     # Ordinals count a section's passages from 1, in order (content.parser.split_passages).
     keys = tuple(passage_key(section.number, i) for i in range(1, len(passages) + 1))
-    return FullText(section, passages, tuple(content.numbers), keys, translation(services))
+    english = services.translation_of(content.document.slug)
+    return FullText(section, passages, tuple(content.numbers), keys, english, key)
 
 
 def translation(services: Services) -> Translation | None:
@@ -176,6 +235,9 @@ class Listing:
     page: int
     pages: int
     key: str | None
+    # With several documents: each passage's document by its id, and how deep links name it
+    # ("" for the newest); empty while the bot has one document (the listing is as before).
+    documents: dict[int, tuple[DocumentView, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -208,7 +270,15 @@ async def _listing(
         key = found.topic.slug
     elif pages > 1:
         key = str(await repo.save_query(query))
-    return Listing(query, found.topic, found.passages, found.total, page, pages, key)
+    documents = await repo.document_order()
+    groups: dict[int, tuple[DocumentView, str]] = {}
+    if len(documents) > 1:
+        years = [view.published.year for view in documents.values()]
+        for position, (document_id, view) in enumerate(documents.items()):
+            unique = years.count(view.published.year) == 1
+            name = str(view.published.year) if unique else view.slug
+            groups[document_id] = (view, "" if position == 0 else name)
+    return Listing(query, found.topic, found.passages, found.total, page, pages, key, groups)
 
 
 def _offset(page: int) -> int:
@@ -309,6 +379,12 @@ class InlineOffer:
     document_title: str
     passages: tuple[Passage, ...]
     sections: tuple[SectionView, ...]
+    # With several documents: each passage's document by its id (its title and translation).
+    documents: dict[int, DocumentView] = field(default_factory=dict)
+
+    def title_of(self, passage: Passage) -> str:
+        document = self.documents.get(passage.document_id)
+        return document.title if document is not None else self.document_title
 
 
 async def inline_offer(services: Services, typed: str) -> InlineOffer | None:
@@ -325,4 +401,7 @@ async def inline_offer(services: Services, typed: str) -> InlineOffer | None:
         found = await lookup.search(
             repo, services.library.catalog, query, 0, INLINE_RESULTS, english
         )
-    return InlineOffer(content.document.title, found.passages[:INLINE_RESULTS], ())
+        documents = await repo.document_order()
+    passages = found.passages[:INLINE_RESULTS]
+    several = documents if len(documents) > 1 else {}
+    return InlineOffer(content.document.title, passages, (), several)

@@ -34,7 +34,7 @@ async def opened_services(
         await store.migrate()
         if imported:
             await sync_content(store, library)
-        index = ContentIndex(library.primary.document, library.catalog)
+        index = ContentIndex.of(library)
         yield Services(
             replace(settings, database_url=database_url),
             store,
