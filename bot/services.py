@@ -81,24 +81,33 @@ class Services:
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     content_dir: Path = CONTENT_DIR
     chats: ChatCache = field(default_factory=ChatCache)
+    # The store's content version (Repository.content_version) as this process last read it:
+    # an import by any process changes it, and bot.usecases.importing.refresh reads it anew.
+    content_version: str = ""
     _snapshot: tuple[str, ContentSnapshot | None] | None = None
     _english: tuple[str, Translation, EnglishIndex] | None = None
 
     async def current_content(self) -> ContentSnapshot | None:
         """The same snapshot, opening a transaction only when this content version has not been
         read yet: reading a section then touches neither the store nor its lock."""
-        if self._snapshot is not None and self._snapshot[0] == self.library.content_hash:
+        if self._snapshot is not None and self._snapshot[0] == self.version:
             return self._snapshot[1]
         async with self.store.transaction() as repo:
             return await self.content(repo)
 
     async def content(self, repo: Repository) -> ContentSnapshot | None:
         """The imported content as handlers read it, cached per content version: reading a
-        section costs no query. /reload (a new hash) reads it again."""
-        version = self.library.content_hash
+        section costs no query. /reload (a new hash) or an import (a new store version) reads
+        it again."""
+        version = self.version
         if self._snapshot is None or self._snapshot[0] != version:
             self._snapshot = (version, await repo.content_snapshot())
         return self._snapshot[1]
+
+    @property
+    def version(self) -> str:
+        """What the content read from the store depends on: content/ and the imports."""
+        return f"{self.library.content_hash}:{self.content_version}"
 
     async def english(self, repo: Repository) -> EnglishIndex | None:
         """The English search index over the work plan's translation (None without one, or before
