@@ -34,6 +34,7 @@ class Action(StrEnum):
     MORE_ON_TOPIC = "more"  # more:<slug>          /topic's first page (under a briefing)
     DROP_TOPIC = "unsub"  # unsub:<slug>           unsubscribe in one tap (under a briefing)
     UNDO_DROP = "resub"  # resub:<slug>            subscribe again (Undo under its answer)
+    IMPORT = "imp"  # imp:pub:<token> | imp:no:<token>   publish or cancel an owner's upload
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ TEXT, HTML, DOCX = "text", "html", "docx"
 EMPTY, BINARY, TOO_LARGE, NOT_A_WORK_PLAN, DUPLICATE = (
     "empty", "binary", "too_large", "not_a_work_plan", "duplicate",
 )  # fmt: skip
+REASONS = (EMPTY, BINARY, TOO_LARGE, NOT_A_WORK_PLAN, DUPLICATE)
 
 
 class ImportRefused(ContentError):

@@ -79,6 +79,7 @@ def build_application(
         .application_class(application_class)
         .token(bot_token)
         .base_url(base_url or settings.telegram_base_url)
+        .base_file_url(file_url(base_url or settings.telegram_base_url))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -103,6 +104,12 @@ def build_application(
     gate = flood_gate if flood_gate is not None else FloodGate()
     register_handlers(application, gate, settings.owner_ids)
     return application
+
+
+def file_url(base_url: str) -> str:
+    """Where files are downloaded: Telegram's (and a local Bot API server's) `/file/bot` beside
+    the `/bot` of the methods."""
+    return base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
 
 
 def _post_init_for(settings: Settings, clock: Callable[[], datetime], content_dir: Path) -> Any:

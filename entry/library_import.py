@@ -14,6 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
@@ -81,6 +82,9 @@ async def _import(settings: Settings, paths: list[Path], dry_run: bool, content_
         return 1
     library = load_library(content_dir)
     catalog = library.catalog
+    if dry_run and not _database_exists(settings.database_url):  # opening it would create it
+        print("(the database does not exist yet: not checked for duplicates)")
+        return _report(paths, importing.check_against([], catalog, candidates), catalog, True)
     store = Store(settings.database_url)
     try:
         if dry_run:
@@ -104,6 +108,20 @@ async def _import(settings: Settings, paths: list[Path], dry_run: bool, content_
                     results = [refusal]
     finally:
         await store.close()
+    return _report(paths, results, catalog, dry_run)
+
+
+def _database_exists(database_url: str) -> bool:
+    """False only for a SQLite file that is not there (any server database counts as there)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return True
+    return Path(url.database).expanduser().exists()
+
+
+def _report(
+    paths: list[Path], results: list[Prepared | ImportRefused], catalog: Catalog, dry_run: bool
+) -> int:
     refused = [
         refusal_line(path, result)
         for path, result in zip(paths, results, strict=False)
