@@ -77,8 +77,11 @@ def test_a_markdown_plan_is_imported_beside_the_seed(
     status, out, err = _run(capsys, files["md"])
     assert (status, err) == (0, "")
     [line] = out.splitlines()
-    assert plans.TITLE in line and "2031-03-15" in line
-    assert "12 sections" in line and "passages" in line and "topics (" in line
+    assert plans.TITLE in line
+    assert "2031-03-15" in line
+    assert "12 sections" in line
+    assert "passages" in line
+    assert "topics (" in line
     documents = _documents(database)
     assert [(d.origin, d.title) for d in documents] == [
         (SEED, "国家知识产权局 2022 年工作要点"),
@@ -123,7 +126,8 @@ def test_a_file_that_cannot_be_imported_gets_one_line_and_changes_nothing(
     _run(capsys, files["md"])
     before = _documents(database)
     status, out, err = _run(capsys, files[key])
-    assert status == 1 and out == ""
+    assert status == 1
+    assert out == ""
     refusal, ending = err.splitlines()
     assert refusal.startswith(f"{files[key]}: {reason}")
     assert ending == "nothing imported"
@@ -136,7 +140,8 @@ def test_the_same_plan_in_another_format_is_a_duplicate(
     assert _run(capsys, files["html"])[0] == 0
     status, _, err = _run(capsys, files["docx"])
     assert status == 1
-    assert "already in the library" in err and "doc-2031-work-plan" in err
+    assert "already in the library" in err
+    assert "doc-2031-work-plan" in err
     assert len(_documents(database)) == 2
 
 
@@ -144,7 +149,8 @@ def test_one_bad_file_among_several_imports_none(
     files: dict[str, Path], database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, out, err = _run(capsys, files["md"], files["empty"])
-    assert status == 1 and out == ""
+    assert status == 1
+    assert out == ""
     assert err.splitlines() == [f"{files['empty']}: the file is empty", "nothing imported"]
     status, _, err = _run(capsys, files["md"], files["html"])  # the second repeats the first
     assert status == 1
@@ -187,7 +193,7 @@ async def test_a_changed_seed_is_imported_again_and_the_imports_stay(
     ]
     assert total == 12  # the new topic tags the imported plan's sections
     assert all("虚构目标" in passage.text for passage in listing)
-    assert any(plans.BROKEN == passage.text for passage in tagged)  # old topics still tag it
+    assert any(passage.text == plans.BROKEN for passage in tagged)  # old topics still tag it
 
 
 def test_the_command_line_itself(files: dict[str, Path], tmp_path: Path) -> None:
