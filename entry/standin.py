@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -315,8 +316,9 @@ class TelegramStandIn:
         return f"http://{self.host}:{self.port}/file/bot"
 
     def download(self, token: str, file_path: str) -> tuple[int, bytes]:
-        """A file's bytes by the path getFile gave, as the file URL serves them."""
-        if token != self.token:
+        """A file's bytes by the path getFile gave, as the file URL serves them (python-telegram-
+        bot quotes the token's colon in file URLs)."""
+        if unquote(token) != self.token:
             return 401, b"Unauthorized"
         found = next((data for path, data in self.files.values() if path == file_path), None)
         return (404, b"Not Found") if found is None else (200, found)
@@ -530,9 +532,11 @@ class TelegramStandIn:
         chat_id: int = 1001,
         user_id: int | None = None,
         mime_type: str = "application/octet-stream",
+        file_size: int | None = None,
     ) -> tuple[int, StoredMessage]:
-        """A user sends a file, with a caption or none. Returns the update id and the message
-        (to reply to). getFile and the file URL serve its bytes afterwards."""
+        """A user sends a file, with a caption or none (`file_size`: what Telegram says it
+        weighs, when a test wants it to differ). Returns the update id and the message (to
+        reply to). getFile and the file URL serve its bytes afterwards."""
         chat, user = self._ensure(chat_id, user_id if user_id is not None else chat_id)
         file_id = f"doc{len(self.files) + 1}"
         self.files[file_id] = (f"documents/file_{len(self.files)}{_suffix(file_name)}", content)
@@ -541,7 +545,7 @@ class TelegramStandIn:
             "file_unique_id": f"u{file_id}",
             "file_name": file_name,
             "mime_type": mime_type,
-            "file_size": len(content),
+            "file_size": len(content) if file_size is None else file_size,
         }
         message = StoredMessage(
             chat.id,
