@@ -14,9 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 import run_bot
 from bot.store import Store
+from bot.store.models import DocumentRow
+from bot.usecases import importing
+from content.importing import read_work_plan
 from bot.store.content_import import sync_content
 from bot.store.repository import IMPORTED, SEED, StoredDocument
 from content.library import CONTENT_DIR, load_library
@@ -163,9 +167,6 @@ async def test_a_changed_seed_is_imported_again_and_the_imports_stay(
 ) -> None:
     """The shipped content/ is the seed of the library: a re-import replaces it wholesale but
     keeps the imported documents, tagged again with the (new) catalogue."""
-    from bot.usecases import importing
-    from content.importing import read_work_plan
-
     url = f"sqlite+aiosqlite:///{tmp_path / 'reseed.sqlite3'}"
     store = Store(url)
     await store.migrate()
@@ -226,3 +227,36 @@ def test_the_command_line_itself(files: dict[str, Path], tmp_path: Path) -> None
     )
     assert again.returncode == 1
     assert again.stderr.splitlines()[0] == f"{files['empty']}: the file is empty"
+
+
+async def test_a_curated_summary_file_replaces_the_automatic_ones(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """content/summaries/<slug>.toml for an imported document: once content/ is imported again
+    (a restart, /reload), its cards show the curated points, no longer labelled automatic."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'curated.sqlite3'}"
+    store = Store(url)
+    await store.migrate()
+    await sync_content(store, load_library())
+    candidate = read_work_plan(files["md"].read_bytes(), "plan.md")
+    [prepared] = await importing.add(store, load_library().catalog, [candidate], NOW)
+    copy = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    entries = [
+        f'[[sections]]\nnumber = {n}\nheading_en = "Made-up task {n}"\n'
+        f'zh = ["虚构要点{n}甲", "虚构要点{n}乙"]\nen = ["Made-up point {n}a", "Made-up point {n}b"]\n'
+        for n in range(13)
+    ]
+    (copy / "summaries" / f"{prepared.slug}.toml").write_text("\n".join(entries), encoding="utf-8")
+    assert await sync_content(store, load_library(copy))
+    async with store.transaction() as repo:
+        [_, imported] = await repo.stored_documents()
+        row = await repo.session.scalar(
+            select(DocumentRow).where(DocumentRow.slug == imported.slug)
+        )
+        assert row is not None
+        sections = await repo.sections(row.id)
+    await store.close()
+    assert [s.summary_zh for s in sections][3] == ["虚构要点3甲", "虚构要点3乙"]
+    assert sections[3].heading_en == "Made-up task 3"
+    assert not any(s.summary_automatic for s in sections)

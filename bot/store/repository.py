@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot.briefing import BriefingPayload, BroadcastPayload, Payload, payload_from_json
 from bot.store.models import (
@@ -43,7 +44,7 @@ from bot.store.models import (
 )
 from content.catalog import Catalog, fold, without_controls
 from content.importing import document_fingerprint
-from content.library import Library, SectionSummary
+from content.library import Library, SectionSummary, curated_summaries
 from content.parser import Document
 
 CONTENT_HASH_KEY = "content_hash"
@@ -227,6 +228,7 @@ class Repository:
                 catalog,
             )
         await self._tag_imported(catalog)
+        await self._curate_imported(library)
         await self._rebuild_search_index()
         await self.session.merge(ContentStateRow(key=CONTENT_HASH_KEY, value=library.content_hash))
         await self.bump_content_version()
@@ -325,6 +327,29 @@ class Repository:
         ]
         if tags:
             await self.session.execute(insert(PassageTopicRow), tags)
+
+    async def _curate_imported(self, library: Library) -> None:
+        """An imported document whose curated summaries file (content/summaries/<slug>.toml)
+        has come: its sections' summaries are the curated ones from now on."""
+        if not library.curated:
+            return
+        result = await self.session.scalars(
+            select(SectionRow)
+            .join(DocumentRow, DocumentRow.id == SectionRow.document_id)
+            .where(DocumentRow.origin == IMPORTED, DocumentRow.slug.in_(library.curated))
+            .options(selectinload(SectionRow.document))
+        )
+        by_document: dict[str, list[SectionRow]] = {}
+        for row in result:
+            by_document.setdefault(row.document.slug, []).append(row)
+        for slug, rows in by_document.items():
+            path, data = library.curated[slug]
+            summaries = curated_summaries(path, data, {row.number for row in rows})
+            for row in rows:
+                summary = summaries[row.number]
+                row.heading_en = summary.heading_en
+                row.summary_zh, row.summary_en = list(summary.zh), list(summary.en)
+                row.summary_automatic = False
 
     async def _rebuild_search_index(self) -> None:
         if self._sqlite:
