@@ -18,11 +18,11 @@ from sqlalchemy import select
 
 import run_bot
 from bot.store import Store
+from bot.store.content_import import sync_content
 from bot.store.models import DocumentRow
+from bot.store.repository import IMPORTED, SEED, StoredDocument
 from bot.usecases import importing
 from content.importing import read_work_plan
-from bot.store.content_import import sync_content
-from bot.store.repository import IMPORTED, SEED, StoredDocument
 from content.library import CONTENT_DIR, load_library
 from tests.support import made_up_plans as plans
 
@@ -244,7 +244,8 @@ async def test_a_curated_summary_file_replaces_the_automatic_ones(
     shutil.copytree(CONTENT_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     entries = [
         f'[[sections]]\nnumber = {n}\nheading_en = "Made-up task {n}"\n'
-        f'zh = ["虚构要点{n}甲", "虚构要点{n}乙"]\nen = ["Made-up point {n}a", "Made-up point {n}b"]\n'
+        f'zh = ["虚构要点{n}甲", "虚构要点{n}乙"]\n'
+        f'en = ["Made-up point {n}a", "Made-up point {n}b"]\n'
         for n in range(13)
     ]
     (copy / "summaries" / f"{prepared.slug}.toml").write_text("\n".join(entries), encoding="utf-8")
