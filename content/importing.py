@@ -277,6 +277,8 @@ def _from_html(markup: str) -> tuple[str, str]:
             if value.startswith(("http://", "https://")):
                 source_url = value
                 break
+    if published is None:  # a `发布时间：` line anywhere, before the page's chrome goes
+        published = _labelled_date(soup.get_text("\n"))
     for tag in soup.find_all(_DROPPED_TAGS):
         tag.decompose()
     for tag in [t for t in soup.find_all(True) if isinstance(t, Tag) and _is_chrome(t)]:
@@ -290,8 +292,6 @@ def _from_html(markup: str) -> tuple[str, str]:
         text = _flat(block.get_text())
         if text:
             paragraphs.append(Paragraph(text, _leading_bold(block)))
-    if published is None:
-        published = _labelled_date(soup.get_text("\n"))
     return compose(title, published, paragraphs, source_url=source_url), source_url
 
 

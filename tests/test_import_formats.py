@@ -87,6 +87,14 @@ def test_html_navigation_footer_and_scripts_are_left_out(formats: dict[str, Cand
     assert document.source_url == "https://example.org/art/2031/3/15/art_1.html"
 
 
+def test_a_page_without_date_metadata_has_its_date_from_the_text() -> None:
+    page = plans.html_page().replace('<meta name="PubDate" content="2031-03-15 10:30">', "")
+    page = page.replace(f"发布时间：{plans.PUBLISHED.isoformat()}", "发布时间：2031年3月15日")
+    assert "PubDate" not in page
+    assert "2031-03-15" not in page
+    assert read_work_plan(page.encode(), "saved.htm").document.published == plans.PUBLISHED
+
+
 def test_markdown_keeps_its_source_link(formats: dict[str, Candidate]) -> None:
     assert formats["md"].document.source_url == "https://example.org/plan/2031"
 
