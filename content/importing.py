@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 
 MAX_BYTES = 2 * 1024 * 1024  # a work plan is tens of kilobytes; a .docx with pictures may be more
 TEXT, HTML, DOCX = "text", "html", "docx"
+MAX_TITLE = 200  # characters; a longer "title" is a paragraph, not a work plan's title
+MAX_HEADING = 150  # characters of a heading made from a paragraph that has no bold run
+# PDF, PNG, GIF, JPEG, an old Word (OLE) file: binary however they decode.
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\xd0\xcf\x11\xe0")
 
 # Reasons a file is refused (the bot names them in the owner's language: import.refused.<code>).
 EMPTY, BINARY, TOO_LARGE, NOT_A_WORK_PLAN, DUPLICATE = (
@@ -91,6 +95,8 @@ def read_work_plan(data: bytes, filename: str) -> Candidate:
     if not data.strip():
         raise ImportRefused(EMPTY)
     name = filename.lower()
+    if data.startswith(_BINARY_MAGIC):
+        raise ImportRefused(BINARY)
     if data.startswith(b"PK\x03\x04"):
         if not name.endswith(".docx") and not _is_docx(data):
             raise ImportRefused(BINARY, "a ZIP archive that is not a .docx")
@@ -103,6 +109,8 @@ def read_work_plan(data: bytes, filename: str) -> Candidate:
         else:
             text, file_format, source_url = decoded, TEXT, ""
     document = _parsed(text, file_format)
+    if len(document.title) > MAX_TITLE:
+        raise ImportRefused(NOT_A_WORK_PLAN, f"a title of {len(document.title)} characters")
     if source_url and not document.source_url:
         document = replace(document, source_url=source_url)
     return Candidate(document, file_format, automatic_summaries(document))
@@ -229,7 +237,12 @@ def _bold_heading(text: str, bold: str) -> str:
         heading, rest = bold, text[len(bold) :]
     else:
         end = text.find("。")
-        heading, rest = (text, "") if end < 0 else (text[: end + 1], text[end + 1 :])
+        if end < 0 and len(text) <= MAX_HEADING:  # a heading of its own (an <h3>, say)
+            end = len(text) - 1
+        elif end < 0 or end >= MAX_HEADING:  # a long paragraph with no early 。: a clause
+            end = min((i for i in (text.find(c) for c in "，；") if 0 <= i < MAX_HEADING),
+                      default=min(len(text), MAX_HEADING) - 1)  # fmt: skip
+        heading, rest = text[: end + 1], text[end + 1 :]
     return f"**{heading.strip()}**{rest.strip()}"
 
 

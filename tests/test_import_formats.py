@@ -95,6 +95,22 @@ def test_a_page_without_date_metadata_has_its_date_from_the_text() -> None:
     assert read_work_plan(page.encode(), "saved.htm").document.published == plans.PUBLISHED
 
 
+def test_a_page_with_headings_of_their_own_is_read() -> None:
+    """Headings as <h3> without a full stop, the text in the paragraphs after them."""
+    blocks = [f"<p>{plans.INTRO}</p>"]
+    for number in range(1, plans.SECTIONS + 1):
+        blocks.append(f"<h3>{plans.heading(number).rstrip('。')}</h3>")
+        blocks.extend(f"<p>{paragraph}</p>" for paragraph in plans.body(number))
+    page = (
+        f"<html><head><title>{plans.TITLE}</title></head><body><nav>一、导航。</nav>"
+        f"<div><p>发布日期：2031-03-15</p>{''.join(blocks)}</div></body></html>"
+    )
+    document = read_work_plan(page.encode(), "page.html").document
+    assert document.sections[10].heading == "示例任务第10项，推进虚构工作10"
+    assert document.sections[10].passages[0].text.startswith("围绕虚构目标10")
+    assert len(document.numbered_sections) == 12
+
+
 def test_markdown_keeps_its_source_link(formats: dict[str, Candidate]) -> None:
     assert formats["md"].document.source_url == "https://example.org/plan/2031"
 
