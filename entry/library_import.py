@@ -3,8 +3,8 @@ line, into the database DATABASE_URL names, while the bot runs or not (a running
 within a minute: bot.usecases.importing.refresh).
 
 One line per document on stdout: title, date, sections, passages, topics, slug. A file that cannot
-be one gets one line on stderr naming the file and why; then nothing at all is imported and the
-exit status is 1. `--dry-run` reads and checks everything and writes nothing (not even the schema:
+be one gets one line on stderr naming the file and why; then nothing at all is imported (with
+several files, a last line says so) and the exit status is 1. `--dry-run` reads and checks everything and writes nothing (not even the schema:
 on a database not yet migrated it cannot check for duplicates, and says so)."""
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ async def _import(settings: Settings, paths: list[Path], dry_run: bool, content_
         except OSError as exc:
             failures.append(f"{path}: cannot be read: {exc.strerror or exc}")
     if failures:
-        print("\n".join([*failures, "nothing imported"]), file=sys.stderr)
+        print("\n".join(_with_ending(failures, paths, dry_run)), file=sys.stderr)
         return 1
     library = load_library(content_dir)
     catalog = library.catalog
@@ -111,6 +111,14 @@ async def _import(settings: Settings, paths: list[Path], dry_run: bool, content_
     return _report(paths, results, catalog, dry_run)
 
 
+def _with_ending(lines: list[str], paths: list[Path], dry_run: bool) -> list[str]:
+    """One line per refused file; with several files, a last line saying none was imported
+    (the good ones neither)."""
+    if len(paths) == 1:
+        return lines
+    return [*lines, "nothing would be imported" if dry_run else "nothing imported"]
+
+
 def _database_exists(database_url: str) -> bool:
     """False only for a SQLite file that is not there (any server database counts as there)."""
     url = make_url(database_url)
@@ -128,8 +136,7 @@ def _report(
         if isinstance(result, ImportRefused)
     ]
     if refused:
-        ending = "nothing would be imported" if dry_run else "nothing imported"
-        print("\n".join([*refused, ending]), file=sys.stderr)
+        print("\n".join(_with_ending(refused, paths, dry_run)), file=sys.stderr)
         return 1
     verb = "would import" if dry_run else "imported"
     for result in results:
