@@ -4,8 +4,9 @@ within a minute: bot.usecases.importing.refresh).
 
 One line per document on stdout: title, date, sections, passages, topics, slug. A file that cannot
 be one gets one line on stderr naming the file and why; then nothing at all is imported (with
-several files, a last line says so) and the exit status is 1. `--dry-run` reads and checks everything and writes nothing (not even the schema:
-on a database not yet migrated it cannot check for duplicates, and says so)."""
+several files, a last line says so) and the exit status is 1. `--dry-run` reads and checks
+everything and writes nothing (not even a missing SQLite file or the schema: without them it
+cannot check for duplicates, and says so)."""
 
 from __future__ import annotations
 
