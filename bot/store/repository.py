@@ -336,7 +336,7 @@ class Repository:
         result = await self.session.scalars(
             select(SectionRow)
             .join(DocumentRow, DocumentRow.id == SectionRow.document_id)
-            .where(DocumentRow.origin == IMPORTED, DocumentRow.slug.in_(library.curated))
+            .where(DocumentRow.origin == IMPORTED, DocumentRow.slug.in_(list(library.curated)))
             .options(selectinload(SectionRow.document))
         )
         by_document: dict[str, list[SectionRow]] = {}
