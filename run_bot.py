@@ -5,6 +5,8 @@ python run_bot.py               with BOT_TOKEN: poll Telegram, or serve WEBHOOK_
 python run_bot.py --reset-sandbox   the console sandbox, started afresh (its database deleted)
 python run_bot.py migrate       apply pending schema migrations, then exit
 python run_bot.py backup PATH   a consistent copy of the live SQLite database
+python run_bot.py import PATH … [--dry-run]   add documents (text/Markdown, HTML, .docx) to the
+                                library; a running bot serves them within a minute
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     commands.add_parser("migrate", help="apply pending schema migrations, then exit")
     backup = commands.add_parser("backup", help="copy the live SQLite database to PATH")
     backup.add_argument("path", type=Path)
+    add = commands.add_parser(
+        "import", help="add documents (text/Markdown, HTML page, .docx) to the library"
+    )
+    add.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    add.add_argument(
+        "--dry-run", action="store_true", help="show what would be imported; change nothing"
+    )
     return parser.parse_args(argv)
 
 
@@ -120,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"backup written to {arguments.path} ({pages} pages)")
         return 0
+    if arguments.command == "import":
+        from entry.library_import import run_import
+
+        return run_import(settings, arguments.paths, arguments.dry_run)
     # The sandbox is a chat in the terminal: only warnings and errors go to stderr.
     level = "WARNING" if settings.sandbox and settings.log_level == "INFO" else settings.log_level
     configure_logging(level, secrets=[settings.bot_token, settings.webhook_secret])

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from content.catalog import Catalog, fold
 from content.library import Library
@@ -231,6 +231,17 @@ def qualified(key: str, slug: str) -> str:
     return key if ":" in key or not slug else f"{slug}:{key}"
 
 
+class ImportedDocument(Protocol):
+    """What the index needs of a document the owner imported (bot.store's ImportedPlan)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title_en(self) -> str: ...
+    @property
+    def document(self) -> Document: ...
+
+
 @dataclass(frozen=True)
 class IndexedDocument:
     """A document as the briefing knows it: its slug, titles, and when it was published."""
@@ -295,9 +306,17 @@ class ContentIndex:
         self.titles = {d.slug: (d.document.title, d.title_en) for d in documents}
 
     @classmethod
-    def of(cls, library: Library) -> ContentIndex:
-        """Every document of the library, the newest first (Library.plans' order)."""
-        newest, *older = library.plans
+    def of(cls, library: Library, imported: Sequence[ImportedDocument] = ()) -> ContentIndex:
+        """Every document of the library and every imported one, the newest first by
+        publication date (the store's order: content/'s plans first on the same day)."""
+        ordered = sorted(
+            [
+                *((plan.document.published, 0, n, plan) for n, plan in enumerate(library.plans)),
+                *((doc.document.published, 1, n, doc) for n, doc in enumerate(imported)),
+            ],
+            key=lambda item: (-item[0].toordinal(), item[1], item[2]),
+        )
+        newest, *older = (item[3] for item in ordered)
         index = cls(
             newest.document,
             library.catalog,

@@ -37,6 +37,7 @@ class Action(StrEnum):
     DROP_TOPIC = "unsub"  # unsub:<slug>           unsubscribe in one tap (under a briefing)
     UNDO_DROP = "resub"  # resub:<slug>            subscribe again (Undo under its answer)
     OPEN_DOCUMENT = "doc"  # doc:<doc>              a document's table of contents (/documents)
+    IMPORT = "imp"  # imp:pub:<token> | imp:no:<token>   publish or cancel an owner's upload
 
 
 @dataclass(frozen=True)

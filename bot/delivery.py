@@ -84,15 +84,16 @@ async def send_claimed(
         text, keyboard = Html(escape(claim.payload.text)), None
     else:
         quiet = claim.quiet  # the chat's /quiet: the briefing arrives without a sound
+        index = services.index
         text, keyboard = render.briefing_message(
             translate,
             claim.language,
-            services.library.primary.document.title,
+            index.titles[index.newest][0],  # the newest plan, content/'s or imported
             claim.local_date.isoformat(),
             claim.payload.located_picks(),
-            services.index.texts,
-            services.library.primary.translation,  # English chats read it; None: in Chinese
-            translations=services.index.translations,  # each pick in its own document's
+            index.texts,
+            index.translations.get(index.newest),  # English chats read it; None: in Chinese
+            translations=index.translations,  # each pick in its own document's
         )
     delivery_id, chat_id, thread_id = claim.delivery_id, claim.chat_id, claim.thread_id
     network_failures = 0

@@ -81,6 +81,9 @@ class Services:
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     content_dir: Path = CONTENT_DIR
     chats: ChatCache = field(default_factory=ChatCache)
+    # The store's content version (Repository.content_version) as this process last read it:
+    # an import by any process changes it, and bot.usecases.importing.refresh reads it anew.
+    content_version: str = ""
     _snapshot: tuple[str, Shelf | None] | None = None
     _english: tuple[str, Translation, EnglishIndex] | None = None
 
@@ -92,20 +95,21 @@ class Services:
 
     async def current_shelf(self) -> Shelf | None:
         """Every document's snapshot, newest first; a transaction only for a new version."""
-        if self._snapshot is not None and self._snapshot[0] == self.library.content_hash:
+        if self._snapshot is not None and self._snapshot[0] == self.version:
             return self._snapshot[1]
         async with self.store.transaction() as repo:
             return await self.shelf(repo)
 
     async def content(self, repo: Repository) -> ContentSnapshot | None:
         """The newest document as handlers read it, cached per content version: reading a
-        section costs no query. /reload (a new hash) reads it again."""
+        section costs no query. /reload (a new hash) or an import (a new store version) reads
+        it again."""
         shelf = await self.shelf(repo)
         return shelf.newest if shelf is not None else None
 
     async def shelf(self, repo: Repository) -> Shelf | None:
-        """Every imported document, newest first, cached per content version."""
-        version = self.library.content_hash
+        """Every document (seed and imported), newest first, cached per content version."""
+        version = self.version
         if self._snapshot is None or self._snapshot[0] != version:
             self._snapshot = (version, await repo.content_shelf())
         return self._snapshot[1]
@@ -114,6 +118,16 @@ class Services:
         """A document's English translation (content/translations/<slug>.toml), None without."""
         plan = next((plan for plan in self.library.plans if plan.slug == slug), None)
         return plan.translation if plan is not None else None
+
+    @property
+    def version(self) -> str:
+        """What the content read from the store depends on: content/ and the imports."""
+        return f"{self.library.content_hash}:{self.content_version}"
+
+    async def reindex(self, repo: Repository) -> None:
+        """The briefing's index over content/ and every imported document: after start-up, a
+        /reload, and an import by any process (bot.usecases.importing.refresh)."""
+        self.index = ContentIndex.of(self.library, await repo.imported_documents())
 
     async def english(self, repo: Repository) -> EnglishIndex | None:
         """The English search index over the newest translated plan's translation (None without

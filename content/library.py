@@ -53,6 +53,9 @@ class Library:
     catalog: Catalog
     content_hash: str
     glossary: Glossary = field(default_factory=Glossary)
+    # Curated summaries of documents that are not in content/documents (imported ones): slug →
+    # (file, its TOML). They replace the automatic summaries when the content is imported.
+    curated: dict[str, tuple[Path, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def primary(self) -> WorkPlan:
@@ -78,8 +81,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _load_summaries(path: Path, document: Document) -> dict[int, SectionSummary]:
-    data = _read_toml(path)
-    numbers = {section.number for section in document.sections}
+    return curated_summaries(path, _read_toml(path), {s.number for s in document.sections})
+
+
+def curated_summaries(
+    path: Path, data: dict[str, Any], numbers: set[int]
+) -> dict[int, SectionSummary]:
+    """A summaries file's sections, checked against the document's section numbers."""
     summaries: dict[int, SectionSummary] = {}
     for entry in data.get("sections", []):
         number = entry.get("number")
@@ -139,4 +147,10 @@ def load_library(root: Path = CONTENT_DIR) -> Library:
     topics = root / "topics.toml"
     catalog = load_catalog(topics) if topics.exists() else Catalog(())
     glossary = load_glossary(root / "glossary.toml")
-    return Library(tuple(plans), catalog, content_hash(root), glossary)
+    seeded = {plan.slug for plan in plans}
+    curated = {
+        path.stem: (path, _read_toml(path))
+        for path in sorted((root / "summaries").glob("*.toml"))
+        if path.stem not in seeded
+    }
+    return Library(tuple(plans), catalog, content_hash(root), glossary, curated)

@@ -30,6 +30,10 @@ _SOURCE = re.compile(r"^出所\s*[:：]")
 _LINK = re.compile(r"^\[(?P<label>[^\]]*)\]\((?P<url>[^)\s]+)\)\s*$")
 _BARE_URL = re.compile(r"^(?P<url>https?://\S+)\s*$")
 _MARKDOWN_ESCAPE = re.compile(r"\\+(?=[_*\[\]()#])")
+# A sub-item that opens a paragraph: （一）, (二), 1. 2、 (not "1.5倍": a digit follows the dot).
+SUB_ITEM = re.compile(r"^(?:[（(][〇一二三四五六七八九十]{1,3}[）)]|\d{1,2}[.．、](?!\d))")
+SUB_ITEM_BREAK = "\n"  # kept in a body before a sub-item; passages are cut there too
+SUB_ITEM_HEADING = 30  # characters: a sub-item paragraph this short without a stop is a heading
 
 
 class ParseError(ValueError):
@@ -77,11 +81,12 @@ class Document:
 
 
 def split_passages(section_number: int, body: str) -> tuple[Passage, ...]:
-    """Cut a body after every 。 so that joining the passages gives the body back, minus blanks."""
+    """Cut a body after every 。 (and before every sub-item, where the body has a line break) so
+    that joining the passages gives the body back, minus blanks."""
     passages: list[Passage] = []
     start = 0
     for index, char in enumerate(body):
-        if char == SENTENCE_END:
+        if char in (SENTENCE_END, SUB_ITEM_BREAK):
             _append_passage(passages, section_number, body[start : index + 1])
             start = index + 1
     _append_passage(passages, section_number, body[start:])
@@ -110,6 +115,15 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
     if current:
         paragraphs.append((start_line, "".join(current)))
     return paragraphs
+
+
+def _after_item_heading(parts: list[str]) -> bool:
+    """Whether the paragraph before is a sub-item's own short heading (（一）完善保护体系, no full
+    stop): what follows it is the item's text, not the rest of a sentence a page break split."""
+    if not parts or not parts[-1].startswith(SUB_ITEM_BREAK):
+        return False
+    last = parts[-1][1:]
+    return len(last) <= SUB_ITEM_HEADING and last[-1] not in "。；;，,、：:"
 
 
 def _unescape_markdown(text: str) -> str:
@@ -153,8 +167,11 @@ def parse_document(text: str) -> Document:
                 )
             sections.append((number, match.group("heading"), [match.group("rest")]))
             continue
-        # Not a heading, not the trailer: the paragraph continues the one before it.
-        (sections[-1][2] if sections else intro_parts).append(paragraph)
+        # Not a heading, not the trailer: the paragraph continues the one before it (a page
+        # break split it), unless it opens a sub-item (（一）, 1.), which starts a new passage.
+        parts = sections[-1][2] if sections else intro_parts
+        starts_item = SUB_ITEM.match(paragraph) or _after_item_heading(parts)
+        parts.append(SUB_ITEM_BREAK + paragraph if starts_item else paragraph)
 
     if title is None:
         raise ParseError("the text is empty")
@@ -163,7 +180,7 @@ def parse_document(text: str) -> Document:
     if not sections:
         raise ParseError("no section heading like '**一、…。**'")
 
-    intro_body = "".join(intro_parts)
+    intro_body = "".join(intro_parts).strip()
     parsed = [Section(INTRO_NUMBER, INTRO_HEADING, intro_body, split_passages(0, intro_body))]
     for number, heading, parts in sections:
         body = "".join(parts).strip()

@@ -35,6 +35,7 @@ from bot.scheduler import start_schedule
 from bot.services import Services, utc_now
 from bot.store import Store
 from bot.store.content_import import sync_content
+from bot.usecases import importing
 from content.library import CONTENT_DIR, load_library
 from entry.ordering import ChatOrderedProcessor
 from entry.webapp.menu import publish_menu_button
@@ -79,6 +80,7 @@ def build_application(
         .application_class(application_class)
         .token(bot_token)
         .base_url(base_url or settings.telegram_base_url)
+        .base_file_url(file_url(base_url or settings.telegram_base_url))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -105,6 +107,12 @@ def build_application(
     return application
 
 
+def file_url(base_url: str) -> str:
+    """Where files are downloaded: Telegram's (and a local Bot API server's) `/file/bot` beside
+    the `/bot` of the methods."""
+    return base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
+
+
 def _post_init_for(settings: Settings, clock: Callable[[], datetime], content_dir: Path) -> Any:
     async def post_init(application: BotApplication) -> None:
         """Open the store, import content if it changed, and publish the command menu."""
@@ -122,11 +130,38 @@ def _post_init_for(settings: Settings, clock: Callable[[], datetime], content_di
             settings, store, library, translate, index, clock(), clock, content_dir=content_dir
         )
         application.bot_data.attach(services)
+        await importing.refresh(services)
         await publish_command_menu(application, store, translate, settings.owner_ids)
         await publish_menu_button(application, store, translate, settings.webapp_url)
         await start_schedule(application)
+        start_content_refresh(application)
 
     return post_init
+
+
+CONTENT_REFRESH_JOB = "content-refresh"
+
+
+def start_content_refresh(application: BotApplication) -> None:
+    """Every minute, whether another process (`run_bot.py import`, another webhook process)
+    imported a document: then this one serves it too, without a restart."""
+    job_queue = application.job_queue
+    assert job_queue is not None  # start_schedule has checked
+    job_queue.run_repeating(
+        _refresh_content,
+        interval=importing.REFRESH_SECONDS,
+        first=importing.REFRESH_SECONDS,
+        name=CONTENT_REFRESH_JOB,
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+    )
+
+
+async def _refresh_content(context: BotContext) -> None:
+    try:
+        if await importing.refresh(context.services):
+            logger.info("the library changed: content read again")
+    except Exception:  # tried again in a minute; the bot goes on with what it has
+        logger.exception("content refresh failed")
 
 
 async def _post_shutdown(application: BotApplication) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -71,6 +72,7 @@ _RAW_FIELDS = {
     "name",
     "query",
     "button",
+    "file_id",
 }
 
 
@@ -179,6 +181,7 @@ class StoredMessage:
     edits: int = 0
     date: int = 0
     user_id: int | None = None
+    document: JSON | None = None  # a file the user sent (send_document): Telegram's Document
 
     @property
     def buttons(self) -> list[JSON]:
@@ -267,6 +270,7 @@ class TelegramStandIn:
     faults: list[Fault] = field(default_factory=list)
     watchers: list[Callable[[StandInEvent], None]] = field(default_factory=list)
     deliver: Callable[[JSON], None] | None = None  # set: updates skip getUpdates (in-memory tests)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file_id → (path, bytes)
 
     def __post_init__(self) -> None:
         self.bot_id = int(self.token.split(":", 1)[0])
@@ -296,6 +300,7 @@ class TelegramStandIn:
             "answerinlinequery": self._answer_inline_query,
             "setchatmenubutton": self._set_chat_menu_button,
             "getchatmenubutton": self._get_chat_menu_button,
+            "getfile": self._get_file,
             "close": self._true,
             "logout": self._true,
         }
@@ -307,9 +312,28 @@ class TelegramStandIn:
         """What to pass to ApplicationBuilder().base_url(): the token is appended to it."""
         return f"http://{self.host}:{self.port}/bot"
 
+    @property
+    def base_file_url(self) -> str:
+        """Where files are downloaded from (Telegram's https://api.telegram.org/file/bot<token>/
+        <file_path>): ApplicationBuilder().base_file_url()."""
+        return f"http://{self.host}:{self.port}/file/bot"
+
+    def download(self, token: str, file_path: str) -> tuple[int, bytes]:
+        """A file's bytes by the path getFile gave, as the file URL serves them (python-telegram-
+        bot quotes the token's colon in file URLs)."""
+        if unquote(token) != self.token:
+            return 401, b"Unauthorized"
+        found = next((data for path, data in self.files.values() if path == file_path), None)
+        return (404, b"Not Found") if found is None else (200, found)
+
+    async def _serve_file(self, request: web.Request) -> web.Response:
+        status, body = self.download(request.match_info["token"], request.match_info["path"])
+        return web.Response(status=status, body=body)
+
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._serve_file)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -467,8 +491,10 @@ class TelegramStandIn:
         user_id: int | None = None,
         thread_id: int | None = None,
         edited: bool = False,
+        reply_to: StoredMessage | None = None,
     ) -> int:
-        """A user types `text` in a chat. Returns the update id."""
+        """A user types `text` in a chat (`reply_to`: as a reply to that message). Returns the
+        update id."""
         chat, user = self._ensure(chat_id, user_id if user_id is not None else chat_id)
         message = StoredMessage(
             chat.id,
@@ -489,6 +515,8 @@ class TelegramStandIn:
         }
         if edited:
             payload["edit_date"] = message.date
+        if reply_to is not None:
+            payload["reply_to_message"] = self._message_json(reply_to, chat)
         command = _COMMAND.match(text)
         if command:
             payload["entities"] = [
@@ -498,6 +526,48 @@ class TelegramStandIn:
             payload["message_thread_id"] = thread_id
             payload["is_topic_message"] = True
         return self.add_update({"edited_message" if edited else "message": payload})
+
+    def send_document(
+        self,
+        content: bytes,
+        file_name: str,
+        caption: str | None = None,
+        chat_id: int = 1001,
+        user_id: int | None = None,
+        mime_type: str = "application/octet-stream",
+        file_size: int | None = None,
+    ) -> tuple[int, StoredMessage]:
+        """A user sends a file, with a caption or none (`file_size`: what Telegram says it
+        weighs, when a test wants it to differ). Returns the update id and the message (to
+        reply to). getFile and the file URL serve its bytes afterwards."""
+        chat, user = self._ensure(chat_id, user_id if user_id is not None else chat_id)
+        file_id = f"doc{len(self.files) + 1}"
+        self.files[file_id] = (f"documents/file_{len(self.files)}{_suffix(file_name)}", content)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content) if file_size is None else file_size,
+        }
+        message = StoredMessage(
+            chat.id,
+            next(self._message_ids[chat.id]),
+            caption or "",
+            False,
+            date=int(self.clock()),
+            user_id=user["id"],
+            document=document,
+        )
+        self.messages[chat.id].append(message)
+        payload = self._message_json(message, chat)
+        if caption:
+            command = _COMMAND.match(caption)
+            if command:
+                payload["caption_entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": utf16_length(command.group())}
+                ]
+        return self.add_update({"message": payload}), message
 
     def press_button(
         self,
@@ -668,8 +738,13 @@ class TelegramStandIn:
             "message_id": message.message_id,
             "date": message.date,
             "chat": chat.to_json(sender),
-            "text": message.text,
         }
+        if message.document is None:
+            data["text"] = message.text
+        else:
+            data["document"] = message.document
+            if message.text:
+                data["caption"] = message.text
         if sender:
             data["from"] = sender
         if message.reply_markup:
@@ -876,6 +951,18 @@ class TelegramStandIn:
         )
         return data
 
+    async def _get_file(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id") or "")
+        if file_id not in self.files:
+            raise bad_request("invalid file_id")
+        path, content = self.files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(content),
+            "file_path": path,
+        }
+
     async def _answer_inline_query(self, params: JSON) -> bool:
         results = params.get("results")
         if not isinstance(results, list) or len(results) > 50:
@@ -889,6 +976,12 @@ class TelegramStandIn:
                 self._checked_text(content, "message_text")
         self.inline_answers.append(params)
         return True
+
+
+def _suffix(file_name: str) -> str:
+    """The file's extension, as Telegram keeps it in file paths (documents/file_3.docx)."""
+    _, dot, extension = file_name.rpartition(".")
+    return f".{extension}" if dot and extension.isalnum() and len(extension) <= 8 else ""
 
 
 def _default_description(status: int) -> str:

@@ -17,6 +17,7 @@ from handlers import (
     history,
     language,
     leaving,
+    library_import,
     membership,
     owner,
     schedule,
@@ -58,7 +59,7 @@ SETTINGS = (
     "lang",
     "stop",
 )
-OWNER = ("stats", "broadcast", "reload")
+OWNER = ("stats", "broadcast", "reload", "import")
 MENU = READING + SETTINGS
 
 FLOOD_GROUP, RESOLVE_GROUP = -2, -1  # before the handlers' own group 0, in this order
@@ -83,6 +84,7 @@ def register_handlers(
     handlers = [
         *(handler for module in _MODULES for handler in module.build_handlers()),
         *owner.build_handlers(owners),
+        *library_import.build_handlers(owners),
         *fallbacks.build_handlers(),
     ]
     commands = {name for h in handlers if isinstance(h, CommandHandler) for name in h.commands}

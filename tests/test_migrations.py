@@ -123,3 +123,55 @@ async def test_the_schema_matches_the_models(database_url: str) -> None:
         d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("passage_search"))
     ]
     assert ours == []
+
+
+async def test_the_library_migration_keeps_the_documents_as_the_seed(database_url: str) -> None:
+    """0005: every document there is the shipped seed, added now; its sections and passages stay,
+    with curated (not automatic) summaries; uploads can wait for Publish."""
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(upgrade, "0004")
+        await connection.execute(
+            text(
+                "INSERT INTO documents (id, slug, position, title, title_en, published, "
+                "source_url) VALUES (1, 'cnipa-2022-work-plan', 1, '工作要点', 'Work plan', "
+                ":day, 'https://example.org')"
+            ),
+            {"day": date(2022, 6, 21)},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO sections (id, document_id, number, heading, heading_en, body, "
+                "summary_zh, summary_en) VALUES (1, 1, 1, '一', 'One', '正文。', '[\"要点\"]', "
+                "'[\"point\"]')"
+            )
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO passages (document_id, section_id, section_number, ordinal, "
+                "position, text, folded) VALUES (1, 1, 1, 1, 1, '正文。', '正文。')"
+            )
+        )
+    await engine.dispose()
+
+    store = Store(database_url)
+    await store.migrate()
+    async with store.transaction() as repo:
+        [document] = await repo.stored_documents()
+        assert (document.slug, document.origin, document.fingerprint) == (
+            "cnipa-2022-work-plan",
+            "seed",
+            None,
+        )
+        row = await repo.primary_document()
+        assert row is not None
+        assert row.added_at is not None
+        [section] = await repo.sections(row.id)
+        assert (section.summary_zh, section.summary_automatic) == (["要点"], False)
+        assert [p.text for p in await repo.passages(section.id)] == ["正文。"]
+        await repo.put_pending_import(42, "t0k3n", "plan.md", b"bytes", NOW)
+    async with store.transaction() as repo:
+        pending = await repo.take_pending_import(42, "t0k3n")
+        assert pending is not None
+        assert pending.data == b"bytes"
+    await store.close()

@@ -82,7 +82,12 @@ def _card(
 ) -> Reply:
     """Cards are the most read answer and the same for every reader of a language: rendered once
     per content version (the views are frozen, the keyboard immutable), then shared."""
-    return render.section_card(translate, language, document, section, numbers, document_key)
+    text, keyboard = render.section_card(
+        translate, language, document, section, numbers, document_key
+    )
+    if section.summary_automatic:  # picked by content/autosummary.py until a curated one comes
+        text = Html(f"{text}\n\n{translate(language, 'summary.automatic')}")
+    return text, keyboard
 
 
 async def full_text_replies(context: BotContext, number: int, document: str = "") -> list[Reply]:

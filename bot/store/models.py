@@ -1,5 +1,6 @@
-"""Tables. Content rows (documents, sections, passages) are replaced wholesale on re-import;
-everything that belongs to a chat refers to content by stable keys, never by these row ids."""
+"""Tables. Content rows that came from content/ (documents of origin "seed", with their sections
+and passages) are replaced wholesale on re-import; documents the owner imported (origin "import")
+stay. Everything that belongs to a chat refers to content by stable keys, never by these row ids."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -58,6 +60,13 @@ class DocumentRow(Base):
     title_en: Mapped[str] = mapped_column(Text)
     published: Mapped[date] = mapped_column(Date)
     source_url: Mapped[str] = mapped_column(Text)
+    # Where it came from: "seed" (content/, replaced when content/ changes) or "import" (the
+    # owner's `import`, kept). The slug is its stable name either way.
+    origin: Mapped[str] = mapped_column(String(16), default="seed", server_default="seed")
+    # When it entered the store (set for every row by the code and by migration 0005).
+    added_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # content.importing.document_fingerprint: how a second copy of the same text is recognised.
+    fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
 
     sections: Mapped[list[SectionRow]] = relationship(
         back_populates="document",
@@ -79,6 +88,9 @@ class SectionRow(Base):
     body: Mapped[str] = mapped_column(Text)
     summary_zh: Mapped[list[str]] = mapped_column(JSON)
     summary_en: Mapped[list[str]] = mapped_column(JSON)
+    # Picked from the section's own sentences (content/autosummary.py), not curated: the card
+    # says so until a curated summary file comes.
+    summary_automatic: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     document: Mapped[DocumentRow] = relationship(back_populates="sections")
     passages: Mapped[list[PassageRow]] = relationship(
@@ -115,6 +127,21 @@ class ContentStateRow(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class PendingImportRow(Base):
+    """A file an owner sent with /import, previewed and waiting for Publish or Cancel: one per
+    owner (a new file replaces it), in the store so that the button works whichever process of
+    several (webhook + PostgreSQL) receives the tap. `token` is on the preview's buttons: an
+    older preview's button cannot publish a newer file."""
+
+    __tablename__ = "pending_imports"
+
+    owner_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str] = mapped_column(Text)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ChatRow(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot.briefing import BriefingPayload, BroadcastPayload, Payload, payload_from_json
 from bot.store.models import (
@@ -31,6 +33,7 @@ from bot.store.models import (
     DocumentRow,
     PassageRow,
     PassageTopicRow,
+    PendingImportRow,
     ReadingStateRow,
     SavedQueryRow,
     ScheduleRow,
@@ -39,10 +42,14 @@ from bot.store.models import (
     TopicRow,
     UTCDateTime,
 )
-from content.catalog import fold, without_controls
-from content.library import Library
+from content.catalog import Catalog, fold, without_controls
+from content.importing import document_fingerprint
+from content.library import Library, SectionSummary, curated_summaries
+from content.parser import Document, Passage, Section
 
 CONTENT_HASH_KEY = "content_hash"
+CONTENT_VERSION_KEY = "content_version"
+SEED, IMPORTED = "seed", "import"  # where a document came from: content/, or the owner's import
 LAST_SEEN_PRECISION = timedelta(minutes=5)
 
 # Data retention (README: Data retention), applied by Repository.apply_retention once a day.
@@ -73,6 +80,42 @@ class SectionView:
     body: str
     summary_zh: tuple[str, ...]
     summary_en: tuple[str, ...]
+    summary_automatic: bool = False  # picked from its sentences, not curated: the card says so
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A parsed document on its way into the store, with what the store keeps beside it."""
+
+    slug: str
+    position: int
+    title_en: str
+    document: Document
+    summaries: dict[int, SectionSummary]
+    origin: str  # SEED or IMPORTED
+    added_at: datetime
+    automatic_summaries: bool = True
+
+
+@dataclass(frozen=True)
+class ImportedPlan:
+    """An imported document read back from the store as the parser made it."""
+
+    slug: str
+    title_en: str
+    position: int
+    document: Document
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A stored document's keys: what an import is checked against."""
+
+    slug: str
+    title: str
+    published: date
+    origin: str
+    fingerprint: str | None
 
 
 @dataclass(frozen=True)
@@ -198,10 +241,17 @@ class Repository:
             select(ContentStateRow.value).where(ContentStateRow.key == CONTENT_HASH_KEY)
         )
 
-    async def replace_content(self, library: Library) -> None:
-        """Swap all content rows for the library's, inside the caller's transaction."""
-        await self.session.execute(delete(DocumentRow))
-        await self.session.execute(delete(TopicRow))
+    async def replace_content(self, library: Library, now: datetime | None = None) -> None:
+        """Swap the rows that came from content/ (origin "seed") for the library's, inside the
+        caller's transaction. Documents the owner imported stay, tagged again with the
+        library's catalogue; a seed document keeps the time it was first added."""
+        now = now or datetime.now(UTC)
+        kept = await self.session.execute(
+            select(DocumentRow.slug, DocumentRow.added_at).where(DocumentRow.origin == SEED)
+        )
+        added: dict[str, datetime | None] = {slug: at for slug, at in kept.all()}
+        await self.session.execute(delete(DocumentRow).where(DocumentRow.origin == SEED))
+        await self.session.execute(delete(TopicRow))  # and, by cascade, every passage's tags
         catalog = library.catalog
         if catalog.topics:
             await self.session.execute(
@@ -212,61 +262,235 @@ class Repository:
                 ],
             )
         for plan in library.plans:
-            document = plan.document
-            document_id = await self.session.scalar(
-                insert(DocumentRow)
-                .values(
-                    slug=plan.slug,
-                    position=plan.position,
-                    title=document.title,
-                    title_en=plan.title_en,
-                    published=document.published,
-                    source_url=document.source_url,
-                )
-                .returning(DocumentRow.id)
+            await self._insert_document(
+                NewDocument(
+                    plan.slug,
+                    plan.position,
+                    plan.title_en,
+                    plan.document,
+                    plan.summaries,
+                    SEED,
+                    added.get(plan.slug) or now,
+                    automatic_summaries=False,
+                ),
+                catalog,
             )
-            position = 0
-            for section in document.sections:
-                summary = plan.summaries[section.number]
-                section_id = await self.session.scalar(
-                    insert(SectionRow)
+        await self._tag_imported(catalog)
+        await self._curate_imported(library)
+        await self._rebuild_search_index()
+        await self.session.merge(ContentStateRow(key=CONTENT_HASH_KEY, value=library.content_hash))
+        await self.bump_content_version()
+
+    async def add_document(self, document: NewDocument, catalog: Catalog) -> None:
+        """One more document beside the others (an import), after the last in position; the
+        content version changes, so every process reads the content again."""
+        await self._insert_document(document, catalog)
+        await self._rebuild_search_index()
+        await self.bump_content_version()
+
+    async def next_document_position(self) -> int:
+        return int(await self.session.scalar(select(func.max(DocumentRow.position))) or 0) + 1
+
+    async def imported_documents(self) -> list[ImportedPlan]:
+        """The documents the owner imported, as parsed documents again (the briefing's index is
+        built from them beside content/'s), newest first; [] when there are none."""
+        documents = list(
+            await self.session.scalars(
+                select(DocumentRow).where(DocumentRow.origin == IMPORTED).order_by(*NEWEST_FIRST)
+            )
+        )
+        if not documents:
+            return []
+        ids = [document.id for document in documents]
+        passages: dict[int, list[Passage]] = {}
+        result = await self.session.execute(
+            select(
+                PassageRow.section_id,
+                PassageRow.section_number,
+                PassageRow.ordinal,
+                PassageRow.text,
+            )
+            .where(PassageRow.document_id.in_(ids))
+            .order_by(PassageRow.position)
+        )
+        for section_id, number, ordinal, passage in result.all():
+            passages.setdefault(section_id, []).append(Passage(number, ordinal, passage))
+        sections: dict[int, list[Section]] = {document_id: [] for document_id in ids}
+        for row in await self.session.scalars(
+            select(SectionRow).where(SectionRow.document_id.in_(ids)).order_by(SectionRow.number)
+        ):
+            sections[row.document_id].append(
+                Section(row.number, row.heading, row.body, tuple(passages.get(row.id, ())))
+            )
+        return [
+            ImportedPlan(
+                d.slug,
+                d.title_en,
+                d.position,
+                Document(d.title, d.published, d.source_url, tuple(sections[d.id])),
+            )
+            for d in documents
+        ]
+
+    async def stored_documents(self) -> list[StoredDocument]:
+        """Every document's keys (for duplicates and slugs), in position order."""
+        result = await self.session.execute(
+            select(
+                DocumentRow.slug,
+                DocumentRow.title,
+                DocumentRow.published,
+                DocumentRow.origin,
+                DocumentRow.fingerprint,
+            ).order_by(DocumentRow.position, DocumentRow.slug)
+        )
+        return [StoredDocument(*row) for row in result.all()]
+
+    async def _insert_document(self, new: NewDocument, catalog: Catalog) -> None:
+        document = new.document
+        document_id = await self.session.scalar(
+            insert(DocumentRow)
+            .values(
+                slug=new.slug,
+                position=new.position,
+                title=document.title,
+                title_en=new.title_en,
+                published=document.published,
+                source_url=document.source_url,
+                origin=new.origin,
+                added_at=new.added_at,
+                fingerprint=document_fingerprint(document),
+            )
+            .returning(DocumentRow.id)
+        )
+        position = 0
+        for section in document.sections:
+            summary = new.summaries[section.number]
+            section_id = await self.session.scalar(
+                insert(SectionRow)
+                .values(
+                    document_id=document_id,
+                    number=section.number,
+                    heading=section.heading,
+                    heading_en=summary.heading_en,
+                    body=section.body,
+                    summary_zh=list(summary.zh),
+                    summary_en=list(summary.en),
+                    summary_automatic=new.automatic_summaries,
+                )
+                .returning(SectionRow.id)
+            )
+            for passage in section.passages:
+                position += 1
+                passage_id = await self.session.scalar(
+                    insert(PassageRow)
                     .values(
                         document_id=document_id,
-                        number=section.number,
-                        heading=section.heading,
-                        heading_en=summary.heading_en,
-                        body=section.body,
-                        summary_zh=list(summary.zh),
-                        summary_en=list(summary.en),
+                        section_id=section_id,
+                        section_number=section.number,
+                        ordinal=passage.ordinal,
+                        position=position,
+                        text=passage.text,
+                        folded=fold(passage.text),
                     )
-                    .returning(SectionRow.id)
+                    .returning(PassageRow.id)
                 )
-                for passage in section.passages:
-                    position += 1
-                    passage_id = await self.session.scalar(
-                        insert(PassageRow)
-                        .values(
-                            document_id=document_id,
-                            section_id=section_id,
-                            section_number=section.number,
-                            ordinal=passage.ordinal,
-                            position=position,
-                            text=passage.text,
-                            folded=fold(passage.text),
-                        )
-                        .returning(PassageRow.id)
+                tags = catalog.tags(passage.text)
+                if tags:
+                    await self.session.execute(
+                        insert(PassageTopicRow),
+                        [{"passage_id": passage_id, "topic_slug": slug} for slug in tags],
                     )
-                    tags = catalog.tags(passage.text)
-                    if tags:
-                        await self.session.execute(
-                            insert(PassageTopicRow),
-                            [{"passage_id": passage_id, "topic_slug": slug} for slug in tags],
-                        )
+
+    async def _tag_imported(self, catalog: Catalog) -> None:
+        """Tag the imported documents' passages with the catalogue (after a seed re-import
+        replaced the topics, and with them every tag)."""
+        result = await self.session.execute(
+            select(PassageRow.id, PassageRow.text)
+            .join(DocumentRow, DocumentRow.id == PassageRow.document_id)
+            .where(DocumentRow.origin == IMPORTED)
+        )
+        tags = [
+            {"passage_id": passage_id, "topic_slug": slug}
+            for passage_id, passage in result.all()
+            for slug in catalog.tags(passage)
+        ]
+        if tags:
+            await self.session.execute(insert(PassageTopicRow), tags)
+
+    async def _curate_imported(self, library: Library) -> None:
+        """An imported document whose curated summaries file (content/summaries/<slug>.toml)
+        has come: its sections' summaries are the curated ones from now on."""
+        if not library.curated:
+            return
+        result = await self.session.scalars(
+            select(SectionRow)
+            .join(DocumentRow, DocumentRow.id == SectionRow.document_id)
+            .where(DocumentRow.origin == IMPORTED, DocumentRow.slug.in_(list(library.curated)))
+            .options(selectinload(SectionRow.document))
+        )
+        by_document: dict[str, list[SectionRow]] = {}
+        for row in result:
+            by_document.setdefault(row.document.slug, []).append(row)
+        for slug, rows in by_document.items():
+            path, data = library.curated[slug]
+            summaries = curated_summaries(path, data, {row.number for row in rows})
+            for row in rows:
+                summary = summaries[row.number]
+                row.heading_en = summary.heading_en
+                row.summary_zh, row.summary_en = list(summary.zh), list(summary.en)
+                row.summary_automatic = False
+
+    async def _rebuild_search_index(self) -> None:
         if self._sqlite:
             await self.session.execute(
                 text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
             )
-        await self.session.merge(ContentStateRow(key=CONTENT_HASH_KEY, value=library.content_hash))
+
+    async def content_version(self) -> str:
+        """Changes whenever any document is added or replaced, in any process: a running bot
+        compares it each minute with the one it read (bot.usecases.importing.refresh)."""
+        return await self.stored_fact(CONTENT_VERSION_KEY) or ""
+
+    async def bump_content_version(self) -> None:
+        # A fresh random value, never a counter: two processes importing at once must not both
+        # write "the next number" and leave a reader that saw one of them none the wiser.
+        await self.store_fact(CONTENT_VERSION_KEY, uuid.uuid4().hex)
+
+    # --- the owner's uploads waiting for Publish ---------------------------------------------
+
+    async def put_pending_import(
+        self, owner_id: int, token: str, file_name: str, data: bytes, now: datetime
+    ) -> None:
+        """The owner's one pending upload (a newer file replaces an older one)."""
+        await self.session.execute(
+            delete(PendingImportRow).where(PendingImportRow.owner_id == owner_id)
+        )
+        self.session.add(
+            PendingImportRow(
+                owner_id=owner_id, token=token, file_name=file_name, data=data, created_at=now
+            )
+        )
+
+    async def take_pending_import(self, owner_id: int, token: str) -> PendingImportRow | None:
+        """Remove and return the owner's pending upload with this token: of two taps on Publish
+        (or Publish and Cancel), only one gets it."""
+        row = await self.session.execute(
+            delete(PendingImportRow)
+            .where(PendingImportRow.owner_id == owner_id, PendingImportRow.token == token)
+            .returning(
+                PendingImportRow.file_name, PendingImportRow.data, PendingImportRow.created_at
+            )
+        )
+        found = row.first()
+        if found is None:
+            return None
+        return PendingImportRow(
+            owner_id=owner_id,
+            token=token,
+            file_name=found.file_name,
+            data=found.data,
+            created_at=found.created_at,
+        )
 
     @property
     def _sqlite(self) -> bool:
@@ -314,6 +538,7 @@ class Repository:
                             s.body,
                             tuple(s.summary_zh),
                             tuple(s.summary_en),
+                            s.summary_automatic,
                         )
                         for s in sections[document.id]
                     ),

@@ -46,10 +46,10 @@ class PastBriefing:
 
 
 def _past(services: Services, sent: SentBriefing) -> PastBriefing:
-    library = services.library
-    plan = next((p for p in library.plans if p.slug == sent.payload.document), None)
-    title = plan.document.title if plan else library.primary.document.title
-    current = plan is not None  # any plan the bot still carries: its passages are in the index
+    titles, index = services.index.titles, services.index
+    # Any plan the bot still carries (content/'s or imported): its passages are in the index.
+    current = sent.payload.document in titles
+    title = titles[sent.payload.document if current else index.newest][0]
     picks = sent.payload.located_picks()
     return PastBriefing(sent.delivery_id, sent.local_date, picks, title, current)
 

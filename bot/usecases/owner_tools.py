@@ -65,6 +65,8 @@ async def reload_content(services: Services) -> ContentChange:
     before = _counts(services.library)
     imported = await sync_content(services.store, library)
     services.library, services.index, services._snapshot = library, index, None
+    async with services.store.transaction() as repo:
+        await services.reindex(repo)  # the owner's imported documents beside content/'s
     after = _counts(library)
     sections, passages, topics = zip(before, after, strict=True)
     return ContentChange(imported, sections, passages, topics)

@@ -211,9 +211,10 @@ async def full_text(services: Services, number: int, document: str = "") -> Full
 
 
 def translation(services: Services) -> Translation | None:
-    """The work plan in English (content/translations/<slug>.toml); None while it has none.
+    """The newest plan in English (content/translations/<slug>.toml), the one whose passages
+    are named "S.O"; None while it has none (an imported plan has none until a file is added).
     Read with the content, so it costs nothing."""
-    return services.library.primary.translation
+    return services.index.translations.get(services.index.newest)
 
 
 # --- /topic and /search --------------------------------------------------------------------------

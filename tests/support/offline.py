@@ -43,6 +43,9 @@ class StandInRequest(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
+        if "/file/bot" in url:  # a file's bytes (File.download_*), not a method
+            token, _, path = url.split("/file/bot", 1)[1].partition("/")
+            return self.standin.download(token, path)
         token_and_method = url.rsplit("/bot", 1)[-1]
         token, _, api_method = token_and_method.rpartition("/")
         if token != self.standin.token:
