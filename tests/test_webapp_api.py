@@ -16,10 +16,16 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Settings
+from bot.store import Store
+from bot.usecases import importing
 from bot.webapp_auth import sign_init_data
+from content.importing import read_work_plan
+from content.library import load_library
+from entry.application import CONTENT_REFRESH_JOB
 from entry.standin import TelegramStandIn
 from entry.webapp.server import API_BODY_LIMIT, reading_view_app
 from tests.conftest import TEST_TOKEN
+from tests.support import made_up_plans
 from tests.support.clock import Clock
 from tests.support.driver import BotDriver, driven_bot, one
 
@@ -260,3 +266,44 @@ async def test_a_chunked_body_over_the_limit_is_refused_without_reading_it_all(
         headers={**auth(), "Content-Type": "application/json"},
     )
     assert response.status == 413
+
+
+async def test_the_view_reads_every_plan_newest_first_with_follows_marked_in_each(
+    viewed: tuple[BotDriver, TestClient[Any, Any]], settings: Settings
+) -> None:
+    """After the owner imports a newer plan (another process, then the minute's refresh), the
+    page's documents are both plans, the new one first; a follow's passages are marked in each
+    plan by the keys the page gives them, and the old document list's ETag no longer holds."""
+    bot, client = viewed
+    await bot.say("/subscribe 海牙", chat_id=1001)
+    first = await client.get("/app/api/documents", headers=auth())
+    etag = first.headers["ETag"]
+    assert [d["slug"] for d in (await first.json())["documents"]] == ["cnipa-2022-work-plan"]
+
+    other = Store(settings.database_url)  # `run_bot.py import` in another process
+    try:
+        candidate = read_work_plan(made_up_plans.markdown().encode(), "plan.md")
+        await importing.add(other, load_library().catalog, [candidate], NOW)
+    finally:
+        await other.close()
+    job_queue = bot.application.job_queue
+    assert job_queue is not None
+    [job] = job_queue.get_jobs_by_name(CONTENT_REFRESH_JOB)
+    await job.run(bot.application)
+
+    again = await client.get("/app/api/documents", headers={**auth(), "If-None-Match": etag})
+    assert again.status == 200
+    documents = (await again.json())["documents"]
+    assert [d["title"] for d in documents] == [
+        made_up_plans.TITLE,
+        "国家知识产权局 2022 年工作要点",
+    ]
+    keys = {
+        d["slug"]: {p["key"]: p["zh"] for s in d["sections"] for p in s["passages"]}
+        for d in documents
+    }
+    me = await (await client.get("/app/api/me", headers=auth())).json()
+    marked = set(me["highlighted"])
+    new, old = (keys[d["slug"]] for d in documents)
+    assert any(new[key] == made_up_plans.BROKEN for key in marked & new.keys())
+    assert any("海牙协定" in old[key] for key in marked & old.keys())

@@ -47,28 +47,37 @@ class DocumentText:
 
 
 async def documents(services: Services) -> tuple[DocumentText, ...]:
-    """Every document the bot reads, whole: the same for every reader of this content version
-    (the server caches it by `services.library.content_hash`). () until content is imported."""
-    contents = await reading.contents(services)
-    if contents is None:
+    """Every document the bot reads, whole, newest first: the same for every reader of this
+    content version (the server caches it by `services.version`). () until content is imported.
+
+    Passage keys are the briefing index's: "S.O" in the newest document, "<slug>:S.O" in older
+    ones, so a follow's passages (Reader.highlighted) mark the right document's text."""
+    shelf = await services.current_shelf()
+    if shelf is None:
         return ()
-    sections: list[SectionText] = []
-    for section in contents.sections:
-        found = await reading.full_text(services, section.number)
-        if found is None:
-            continue
-        translation = found.translation
-        passages = tuple(
-            PassageText(key, zh, translation.passage(key) if translation else None)
-            for key, zh in zip(found.keys, found.passages, strict=True)
-        )
-        heading_en = translation.heading(section.number) if translation else None
-        sections.append(SectionText(section, heading_en, passages))
-    title_en = contents.document.title_en
-    translation = reading.translation(services)
-    if translation is not None and translation.title:
-        title_en = translation.title
-    return (DocumentText(contents.document, title_en, tuple(sections)),)
+    newest = services.index.newest
+    found_documents: list[DocumentText] = []
+    for content in shelf.documents:
+        slug = content.document.slug
+        prefix = "" if slug == newest else f"{slug}:"
+        sections: list[SectionText] = []
+        for section in content.sections:
+            found = await reading.full_text(services, section.number, slug)
+            if found is None:
+                continue
+            translation = found.translation
+            passages = tuple(
+                PassageText(prefix + key, zh, translation.passage(key) if translation else None)
+                for key, zh in zip(found.keys, found.passages, strict=True)
+            )
+            heading_en = translation.heading(section.number) if translation else None
+            sections.append(SectionText(section, heading_en, passages))
+        title_en = content.document.title_en
+        translation = services.translation_of(slug)
+        if translation is not None and translation.title:
+            title_en = translation.title
+        found_documents.append(DocumentText(content.document, title_en, tuple(sections)))
+    return tuple(found_documents)
 
 
 # --- the reader ----------------------------------------------------------------------------------

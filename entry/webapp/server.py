@@ -194,7 +194,7 @@ class ReadingView:
 
     async def documents(self, request: web.Request, user: WebAppUser) -> web.StreamResponse:
         """The same for every reader of a content version: built once per version."""
-        version = self.services.library.content_hash
+        version = self.services.version  # content/ and the owner's imports
         if self._documents is None or self._documents[0] != version:
             found = await reading_view.documents(self.services)
             body = json.dumps(
@@ -202,7 +202,8 @@ class ReadingView:
                 ensure_ascii=False,
                 separators=(",", ":"),
             ).encode()
-            self._documents = (version, _Asset(body, "application/json", version[:16]))
+            tag = hashlib.sha256(version.encode()).hexdigest()[:16]  # changes with an import too
+            self._documents = (version, _Asset(body, "application/json", tag))
         return _answer(request, self._documents[1], "private, no-cache")
 
     async def me(self, request: web.Request, user: WebAppUser) -> web.StreamResponse:
