@@ -24,7 +24,7 @@ from bot.replies.reading import (
     card_reply,
     contents_reply,
     full_text_replies,
-    parse_section_argument,
+    section_place,
     section_reply,
 )
 from bot.replies.webapp_buttons import with_reading_view
@@ -47,8 +47,10 @@ async def section_command(update: Update, context: BotContext) -> None:
         text, keyboard = await section_reply(context, argument)
     else:
         text, keyboard = await contents_reply(context)
-    section = parse_section_argument(argument) if argument.strip() else None
-    await message.reply_text(text, reply_markup=with_reading_view(context, keyboard, section))
+    document, section = await section_place(context, argument)
+    await message.reply_text(
+        text, reply_markup=with_reading_view(context, keyboard, section, document)
+    )
 
 
 async def _button_replies(

@@ -25,7 +25,7 @@ from bot.i18n import DEFAULT_LANGUAGE, Html, Translator
 from bot.replies.answering import echo, edit_in_place
 from bot.replies.briefing_settings import change_answer, days_label
 from bot.replies.catalogue import topic_confirmation, topics_reply
-from bot.replies.reading import Reply, contents_reply, parse_section_argument, section_reply
+from bot.replies.reading import Reply, contents_reply, section_place, section_reply
 from bot.replies.webapp_buttons import with_reading_view
 from bot.replies.welcome import TOPICS, chosen_time, setup_keyboard
 from bot.usecases import briefing_settings, reading
@@ -107,9 +107,10 @@ async def start_command(update: Update, context: BotContext) -> None:
     else:
         replies = await _welcome(context, payload)
     opened = payload[len(SECTION_PAYLOAD) :] if payload.startswith(SECTION_PAYLOAD) else ""
-    section = parse_section_argument(opened) if opened else None
+    document, section = await section_place(context, opened) if opened else ("", None)
     for text, keyboard in replies:
-        await message.reply_text(text, reply_markup=with_reading_view(context, keyboard, section))
+        markup = with_reading_view(context, keyboard, section, document)
+        await message.reply_text(text, reply_markup=markup)
 
 
 async def private_setup_button(update: Update, context: BotContext) -> None:

@@ -30,6 +30,7 @@ from entry.webhook import app_runner, serving
 from tests.conftest import TEST_TOKEN
 from tests.support.clock import Clock
 from tests.support.driver import BotDriver, driven_bot, one
+from tests.support.library import TITLE_2023, library_dir
 from tests.test_webhook import free_port
 
 try:
@@ -298,3 +299,30 @@ async def test_without_telegrams_script_the_launch_parameters_in_the_url_suffice
 async def screenshot(page: Page, name: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(RESULTS / name), animations="disabled")
+
+
+async def test_with_several_plans_the_contents_name_each_and_a_link_opens_the_older_one(
+    settings: Settings, api: TelegramStandIn, browser: Browser, tmp_path: Path
+) -> None:
+    """A made-up 2023 plan beside 2022 (NOT real CNIPA text, tests/support/library.py): the
+    table of contents lists each plan's sections under its title, newest first, and the page
+    opened from /section 2022 4's button (?d=2022&s=4) lands on 2022's section 四."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/app"
+    content = library_dir(tmp_path)
+    async with (
+        driven_bot(replace(settings, webapp_url=url), api, Clock(NOW), content) as bot,
+        serving(app_runner(reading_view_app(bot.application, url)), "127.0.0.1", port),
+    ):
+        page, errors = await phone_page(browser, telegram_web_app(1001, "zh-hans", LIGHT, "light"))
+        await page.goto(f"{url}?d=2022&s=4")
+        older = page.locator("#s-cnipa-2022-work-plan-4")
+        await older.locator(".passage").first.wait_for()
+        box = await older.bounding_box()
+        assert box is not None
+        assert abs(box["y"]) < 120  # opened at 2022's 四, not the newest plan's
+        assert await page.locator("#title").inner_text() == "国家知识产权局 2022 年工作要点"
+        titles = await page.locator(".toc-doc").all_inner_texts()
+        assert titles == [TITLE_2023, "国家知识产权局 2022 年工作要点"]
+        await screenshot(page, "webapp-two-plans-light.png")
+        assert own_errors(errors) == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from bot.config import Settings
 from entry.console import run_console
 from entry.standin import StoredMessage, TelegramStandIn
 from tests.support.driver import BotDriver, driven_bot
+from tests.support.library import library_dir
 
 URL = "https://bot.example.org/app"
 GROUP = -100777
@@ -118,3 +120,22 @@ async def test_the_console_sandbox_shows_where_the_reading_view_button_leads(
     await run_console(sandbox, io.StringIO("/section 4\n#5\n"), out)
     assert "[5] 📖 阅读视图" in out.getvalue()
     assert f"(Telegram opens this as a page: {URL}?s=4)" in out.getvalue()
+
+
+async def test_an_older_plan_s_section_opens_the_view_at_that_plan(
+    settings: Settings, api: TelegramStandIn, tmp_path: Path
+) -> None:
+    """With several plans (a made-up 2023 one beside 2022: NOT real CNIPA text), the button
+    under /section 2022 4 or the deep link section_2022_4 opens the page at 2022's section 四,
+    not the newest plan's; /section 2 still opens the newest."""
+    content = library_dir(tmp_path)
+    async with driven_bot(replace(settings, webapp_url=URL), api, content_dir=content) as bot:
+        expected = {
+            "/section 2022 4": f"{URL}?d=2022&s=4",
+            "/start section_2022_4": f"{URL}?d=2022&s=4",
+            "/section 2": f"{URL}?s=2",  # the newest plan (2023 has three sections)
+        }
+        for command, url in expected.items():
+            first, *_ = await bot.say(command)
+            [button] = web_apps(first)
+            assert button["web_app"] == {"url": url}, command

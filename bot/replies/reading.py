@@ -134,6 +134,14 @@ async def split_document(context: BotContext, argument: str) -> tuple[str, str]:
     return "", argument
 
 
+async def section_place(context: BotContext, argument: str) -> tuple[str, int | None]:
+    """Where /section `argument` (or a `section_…` deep link) points: the document as named
+    ("" for the newest) and the section number (None when it names none), for the reading
+    view's button to open the page there."""
+    document, argument = await split_document(context, argument)
+    return document, parse_section_argument(argument) if argument.strip() else None
+
+
 async def section_reply(context: BotContext, argument: str) -> Reply:
     """What /section `argument` answers: the card (of the newest document, or the one named
     first: `/section 2022 4`), a document's contents for its name alone, or a short note naming

@@ -140,6 +140,9 @@
     nav.appendChild(el("h2", "panel-title", say("contents")));
     var list = el("ol", "toc");
     state.docs.forEach(function (doc) {
+      if (state.docs.length > 1) {  // several plans: each one's sections under its title
+        list.appendChild(el("li", "toc-doc", english() && doc.title_en ? doc.title_en : doc.title));
+      }
       doc.sections.forEach(function (section) {
         var item = el("li");
         var link = el("button", "toc-link");
@@ -362,8 +365,14 @@
   function openAt() {
     var wanted = new URLSearchParams(location.search).get("s");
     if (wanted === null || !/^\d{1,3}$/.test(wanted)) return;
-    var doc = state.docs[0];
-    if (doc) scrollToNode($("s-" + doc.slug + "-" + Number(wanted)), true);
+    // ?d= names the plan as /section 2022 4 does (a year or a slug); the newest without it.
+    var named = (new URLSearchParams(location.search).get("d") || "").toLowerCase();
+    var doc = state.docs.filter(function (d) {
+      return named && (d.slug.toLowerCase() === named || d.published.slice(0, 4) === named);
+    })[0] || state.docs[0];
+    if (!doc) return;
+    $("title").textContent = english() && doc.title_en ? doc.title_en : doc.title;  // whose it is
+    scrollToNode($("s-" + doc.slug + "-" + Number(wanted)), true);
   }
 
   function start() {
