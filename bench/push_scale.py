@@ -118,6 +118,18 @@ def peak_rss_mb() -> float:
     return _status_mb("VmHWM")
 
 
+def thread_cpu_seconds() -> dict[int, float]:
+    """CPU seconds of each of this process's threads (Linux /proc): the main thread runs the
+    event loop, the others are aiosqlite's (the store) and the resolver's."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds: dict[int, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            seconds[int(task.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return seconds
+
+
 def lifetime_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -252,10 +264,13 @@ async def measure(count: int, mode: str, profile_to: Path | None = None) -> dict
                     profiler = Profiler(async_mode="disabled")
                     profiler.start()
                 busy = system_busy_seconds()
+                threads_before = thread_cpu_seconds()
                 cpu_started, started = time.process_time(), time.perf_counter()
                 report = await push(services, application.bot, now, wait=True)
                 elapsed = time.perf_counter() - started
                 cpu = time.process_time() - cpu_started
+                threads = thread_cpu_seconds()
+                main_cpu = threads.get(os.getpid(), 0.0) - threads_before.get(os.getpid(), 0.0)
                 busy = system_busy_seconds() - busy
                 if profiler is not None:
                     profiler.stop()
@@ -287,6 +302,10 @@ async def measure(count: int, mode: str, profile_to: Path | None = None) -> dict
         "ms_per_chat": 1000 * elapsed / count,
         "bot_cpu_seconds": cpu,
         "bot_cpu_share": cpu / elapsed,
+        "bot_cpu_ms_per_message": 1000 * cpu / max(sent, 1),
+        "event_loop_cpu_ms_per_message": 1000 * main_cpu / max(sent, 1),
+        "store_threads_cpu_ms_per_message": 1000 * (cpu - main_cpu) / max(sent, 1),
+        "ledger_commits": report.commits,
         "standin_cpu_seconds": standin_cpu,
         "other_processes_cores": max(0.0, (busy - cpu - standin_cpu) / elapsed),
         "peak_rss_mb": lifetime_peak_rss_mb(),
@@ -344,6 +363,10 @@ async def measure_floor(count: int) -> dict[str, Any]:
         "ms_per_chat": 1000 * elapsed / count,
         "bot_cpu_seconds": cpu,
         "bot_cpu_share": cpu / elapsed,
+        "bot_cpu_ms_per_message": 1000 * cpu / count,
+        "event_loop_cpu_ms_per_message": 1000 * cpu / count,
+        "store_threads_cpu_ms_per_message": 0.0,
+        "ledger_commits": 0,
         "standin_cpu_seconds": standin_cpu,
         "other_processes_cores": max(0.0, (busy - cpu - standin_cpu) / elapsed),
         "peak_rss_mb": lifetime_peak_rss_mb(),

@@ -31,7 +31,7 @@ from bot.briefing import ContentIndex
 from bot.config import Settings
 from bot.context import BotContext, BotData
 from bot.i18n import LANGUAGES, Translator
-from bot.scheduler import start_schedule
+from bot.scheduler import CONCURRENCY, PAID_CONCURRENCY, start_schedule
 from bot.services import Services, utc_now
 from bot.store import Store
 from bot.store.content_import import sync_content
@@ -95,8 +95,13 @@ def build_application(
     if requests is not None:
         builder.request(requests[0]).get_updates_request(requests[1])
     else:
-        builder.connection_pool_size(CONNECTIONS).pool_timeout(POOL_TIMEOUT)
+        # A paid broadcast keeps PAID_CONCURRENCY sends in flight: one connection each.
+        extra = PAID_CONCURRENCY - CONCURRENCY if settings.paid_broadcast else 0
+        builder.connection_pool_size(CONNECTIONS + extra).pool_timeout(POOL_TIMEOUT)
     if settings.rate_limit:
+        # 30 messages a second overall and 20 a minute per group; sends made with
+        # allow_paid_broadcast (the push with PAID_BROADCAST=on) go through the limiter's own
+        # 1 000-a-second budget instead, as Telegram allows paid broadcasts.
         builder.rate_limiter(AIORateLimiter())  # the builder is mutable; its type stays simple
     application: BotApplication = builder.build()
     gate = flood_gate if flood_gate is not None else FloodGate()

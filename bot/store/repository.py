@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     ColumnElement,
     Integer,
+    Table,
     and_,
     delete,
     func,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import bindparam as bind
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,6 +104,31 @@ class Claim:
     language: str
     thread_id: int | None
     quiet: bool = False  # the chat's /quiet: sent without a sound (daily briefings)
+
+
+@dataclass(frozen=True)
+class Sendable:
+    """A ledger row the push may send, as it decides whether to."""
+
+    id: int
+    chat_id: int
+    kind: str
+    local_date: date
+    status: str
+    attempts: int
+    updated_at: datetime
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The outcome of one send, to be written to its ledger row (in a batch: LedgerWriter)."""
+
+    delivery_id: int
+    status: str  # sent, uncertain, failed, gave_up
+    at: datetime
+    message_id: int | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -683,16 +710,23 @@ class Repository:
         )  # fmt: skip
         return set(await self.session.scalars(statement))
 
-    async def claim_deliveries(self, delivery_ids: list[int], now: datetime) -> list[Claim]:
-        """Mark queued (or retryable) rows as being sent, and return what sending them needs.
-        A row someone else claimed first is left out."""
+    async def claim_deliveries(
+        self, delivery_ids: list[int], now: datetime, claimer: str | None = None
+    ) -> list[Claim]:
+        """Mark queued (or retryable) rows as being sent by `claimer`, and return what sending
+        them needs. A row someone else claimed first is left out."""
         if not delivery_ids:
             return []
         claimed = list(
             await self.session.scalars(
                 update(DeliveryRow)
                 .where(DeliveryRow.id.in_(delivery_ids), DeliveryRow.status.in_((QUEUED, FAILED)))
-                .values(status=SENDING, attempts=DeliveryRow.attempts + 1, updated_at=now)
+                .values(
+                    status=SENDING,
+                    attempts=DeliveryRow.attempts + 1,
+                    updated_at=now,
+                    claimed_by=claimer,
+                )
                 .returning(DeliveryRow.id)
             )
         )
@@ -790,20 +824,89 @@ class Repository:
         now: datetime,
         message_id: int | None = None,
         error: str | None = None,
+        claimer: str | None = None,
     ) -> None:
+        await self.finish_deliveries([Mark(delivery_id, status, now, message_id, error)], claimer)
+
+    async def finish_deliveries(self, marks: list[Mark], claimer: str | None = None) -> None:
+        """Write the outcomes of sends, in one statement run for all of them (group commit). A
+        row is marked only while `claimer` still holds it (being sent, claimed by it): one taken
+        over by another process after the lease (PostgreSQL) keeps that one's outcome."""
+        if not marks:
+            return
+        table = cast(Table, DeliveryRow.__table__)  # Core: one executemany, not the ORM bulk path
         await self.session.execute(
+            update(table)
+            .where(
+                table.c.id == bind("b_id"),
+                table.c.status == SENDING,
+                table.c.claimed_by.is_(None)
+                if claimer is None
+                else table.c.claimed_by == bind("b_claimer"),
+            )
+            .values(
+                status=bind("b_status"),
+                updated_at=bind("b_at", type_=UTCDateTime()),
+                message_id=bind("b_message"),
+                error=bind("b_error"),
+            ),
+            [
+                {"b_id": m.delivery_id, "b_claimer": claimer, "b_status": m.status,
+                 "b_at": m.at, "b_message": m.message_id, "b_error": m.error}
+                for m in marks
+            ],
+        )  # fmt: skip
+
+    async def renew_claims(self, delivery_ids: list[int], claimer: str, now: datetime) -> set[int]:
+        """Start the lease of rows `claimer` still holds again (before a send after a long wait);
+        the ones it still holds. A row taken over meanwhile must not be sent by it."""
+        if not delivery_ids:
+            return set()
+        held = await self.session.scalars(
             update(DeliveryRow)
-            .where(DeliveryRow.id == delivery_id)
-            .values(status=status, updated_at=now, message_id=message_id, error=error)
+            .where(
+                DeliveryRow.id.in_(delivery_ids),
+                DeliveryRow.status == SENDING,
+                DeliveryRow.claimed_by == claimer,
+            )
+            .values(updated_at=now)
+            .returning(DeliveryRow.id)
         )
+        return set(held)
+
+    async def unclaim(self, delivery_ids: list[int], claimer: str, now: datetime) -> int:
+        """Put rows `claimer` claimed but never sent back in the queue, as if never claimed (the
+        push is stopping); how many."""
+        if not delivery_ids:
+            return 0
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id.in_(delivery_ids),
+                DeliveryRow.status == SENDING,
+                DeliveryRow.claimed_by == claimer,
+            )
+            .values(
+                status=QUEUED,
+                attempts=DeliveryRow.attempts - 1,
+                updated_at=now,
+                claimed_by=None,
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def sendable_deliveries(
         self, after_id: int, limit: int, max_attempts: int
-    ) -> list[tuple[DeliveryRow, str]]:
+    ) -> list[Sendable]:
         """Queued or failed rows (with attempts left) of active chats, by id after `after_id`,
-        each with its chat's time zone."""
+        each with its chat's time zone: the columns the push decides by, not whole rows (their
+        payloads are read when claimed)."""
         result = await self.session.execute(
-            select(DeliveryRow, ScheduleRow.timezone)
+            select(
+                DeliveryRow.id, DeliveryRow.chat_id, DeliveryRow.kind, DeliveryRow.local_date,
+                DeliveryRow.status, DeliveryRow.attempts, DeliveryRow.updated_at,
+                ScheduleRow.timezone,
+            )
             .join(ChatRow, ChatRow.id == DeliveryRow.chat_id)
             .join(ScheduleRow, ScheduleRow.chat_id == DeliveryRow.chat_id)
             .where(
@@ -814,8 +917,20 @@ class Repository:
             )
             .order_by(DeliveryRow.id)
             .limit(limit)
+        )  # fmt: skip
+        return [Sendable(*row) for row in result.all()]
+
+    async def give_up_deliveries(self, reasons: dict[int, str], now: datetime) -> None:
+        """Give up queued or failed rows that must never be sent (their day is over, MIN_GAP)."""
+        if not reasons:
+            return
+        table = cast(Table, DeliveryRow.__table__)
+        await self.session.execute(
+            update(table)
+            .where(table.c.id == bind("b_id"), table.c.status.in_((QUEUED, FAILED)))
+            .values(status=GAVE_UP, error=bind("b_error"), updated_at=now),
+            [{"b_id": row_id, "b_error": reason} for row_id, reason in reasons.items()],
         )
-        return [(row, zone) for row, zone in result.all()]
 
     async def release_interrupted_sends(
         self, now: datetime, claimed_before: datetime | None = None
@@ -827,7 +942,9 @@ class Repository:
         if claimed_before is not None:
             condition = and_(condition, DeliveryRow.updated_at < claimed_before)
         result = await self.session.execute(
-            update(DeliveryRow).where(condition).values(status=QUEUED, updated_at=now)
+            update(DeliveryRow)
+            .where(condition)
+            .values(status=QUEUED, updated_at=now, claimed_by=None)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
