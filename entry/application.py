@@ -103,10 +103,26 @@ def build_application(
         # allow_paid_broadcast (the push with PAID_BROADCAST=on) go through the limiter's own
         # 1 000-a-second budget instead, as Telegram allows paid broadcasts.
         builder.rate_limiter(AIORateLimiter())  # the builder is mutable; its type stays simple
+        _quiet_limiter_retry_after()
     application: BotApplication = builder.build()
     gate = flood_gate if flood_gate is not None else FloodGate()
     register_handlers(application, gate, settings.owner_ids)
     return application
+
+
+class _RetryAfterReportedElsewhere(logging.Filter):
+    """AIORateLimiter (max_retries=0) logs each 429 as an ERROR with a traceback, then raises it:
+    the push waits it out and counts it in its own log lines, a handler's reaches the error
+    handler. One report each, not two."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Rate limit hit after maximum of")
+
+
+def _quiet_limiter_retry_after() -> None:
+    limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
+    if not any(isinstance(f, _RetryAfterReportedElsewhere) for f in limiter_log.filters):
+        limiter_log.addFilter(_RetryAfterReportedElsewhere())
 
 
 def _post_init_for(settings: Settings, clock: Callable[[], datetime], content_dir: Path) -> Any:
