@@ -473,6 +473,14 @@ async def _send_ids(
             run.put_back += await run.ledger.put_back(unsent)
 
 
+async def _timed_plan(services: Services, now: datetime, report: PushReport) -> int:
+    started = monotonic.perf_counter()
+    planned = await _plan_due(services, now)
+    report.planned += planned
+    report.choosing_seconds += monotonic.perf_counter() - started
+    return planned
+
+
 async def _release_abandoned(services: Services, now: datetime) -> None:
     async with services.store.transaction() as repo:
         released = await repo.release_interrupted_sends(now, now - SENDING_LEASE)
@@ -522,19 +530,26 @@ async def push(
         run.pause.sleep = run.wait  # a 429's wait ends early on shutdown
         run.started = run.logged = timer()
         after_id = 0
-        while not services.stopping.is_set():
-            started = monotonic.perf_counter()
-            planned = await _plan_due(services, now)
-            report.planned += planned
-            report.choosing_seconds += monotonic.perf_counter() - started
-            started = monotonic.perf_counter()
-            page = await _sendable_page(services, now, after_id)
-            if page is not None:
-                ready, after_id = page
-                await _send_ids(services, bot, ready, report, run)
-            report.sending_seconds += monotonic.perf_counter() - started
-            if page is None and not planned:
-                break
+        # The next batch of due chats is chosen while the current page sends: its transaction
+        # takes turns with the sends' claims and marks, and its database work overlaps theirs.
+        planning = asyncio.ensure_future(_timed_plan(services, now, report))
+        try:
+            while True:
+                planned = await planning
+                if services.stopping.is_set():
+                    break
+                started = monotonic.perf_counter()
+                page = await _sendable_page(services, now, after_id)
+                if page is None and not planned:
+                    break
+                planning = asyncio.ensure_future(_timed_plan(services, now, report))
+                if page is not None:
+                    ready, after_id = page
+                    await _send_ids(services, bot, ready, report, run)
+                report.sending_seconds += monotonic.perf_counter() - started
+        finally:
+            if not planning.done():  # stopping, or a send's surprise: the batch ends first
+                await asyncio.wait([planning])
         report.commits = run.ledger.commits
         report.put_back = run.put_back
         if report.planned or report.outcomes or run.put_back:

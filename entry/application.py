@@ -36,6 +36,7 @@ from bot.services import Services, utc_now
 from bot.store import Store
 from bot.store.content_import import sync_content
 from content.library import CONTENT_DIR, load_library
+from entry.json_request import JsonBodyRequest
 from entry.ordering import ChatOrderedProcessor
 from handlers import MENU, OWNER, READING, SETTINGS, register_handlers
 from handlers.flood import FloodGate
@@ -97,7 +98,9 @@ def build_application(
     else:
         # A paid broadcast keeps PAID_CONCURRENCY sends in flight: one connection each.
         extra = PAID_CONCURRENCY - CONCURRENCY if settings.paid_broadcast else 0
-        builder.connection_pool_size(CONNECTIONS + extra).pool_timeout(POOL_TIMEOUT)
+        builder.request(
+            JsonBodyRequest(connection_pool_size=CONNECTIONS + extra, pool_timeout=POOL_TIMEOUT)
+        )
     if settings.rate_limit:
         # 30 messages a second overall and 20 a minute per group; sends made with
         # allow_paid_broadcast (the push with PAID_BROADCAST=on) go through the limiter's own

@@ -107,6 +107,15 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Follow:
+    """One subscription as the push chooses by it."""
+
+    kind: str
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Sendable:
     """A ledger row the push may send, as it decides whether to."""
 
@@ -529,16 +538,20 @@ class Repository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def subscriptions_of(self, chat_ids: list[int]) -> dict[int, list[SubscriptionRow]]:
-        """Subscriptions of many chats in one query (the push works in batches)."""
-        result = await self.session.scalars(
-            select(SubscriptionRow)
+    async def subscriptions_of(self, chat_ids: list[int]) -> dict[int, list[Follow]]:
+        """What many chats follow, in one query (the push works in batches): kind, value and
+        label of each subscription, in the order subscribed; columns, not ORM rows."""
+        result = await self.session.execute(
+            select(
+                SubscriptionRow.chat_id, SubscriptionRow.kind, SubscriptionRow.value,
+                SubscriptionRow.label,
+            )
             .where(SubscriptionRow.chat_id.in_(chat_ids))
             .order_by(SubscriptionRow.created_at, SubscriptionRow.id)
-        )
-        grouped: dict[int, list[SubscriptionRow]] = {chat_id: [] for chat_id in chat_ids}
-        for row in result:
-            grouped[row.chat_id].append(row)
+        )  # fmt: skip
+        grouped: dict[int, list[Follow]] = {chat_id: [] for chat_id in chat_ids}
+        for chat_id, kind, value, label in result.all():
+            grouped[chat_id].append(Follow(kind, value, label))
         return grouped
 
     # --- schedules ---------------------------------------------------------------------------
@@ -657,7 +670,7 @@ class Repository:
             return None
         return await self.session.get(DeliveryRow, new_id)
 
-    def _insert(self, table: type[DeliveryRow]) -> Any:
+    def _insert(self, table: type[DeliveryRow] | Table) -> Any:
         """INSERT with ON CONFLICT, in this database's dialect (SQLite or PostgreSQL)."""
         if self._sqlite:
             return sqlite_insert(table)
@@ -692,23 +705,26 @@ class Repository:
         self, rows: list[tuple[int, date, BriefingPayload]], now: datetime
     ) -> set[int]:
         """Insert ready-to-send briefing rows; the chats whose row this insert made (a row that
-        already exists, planned concurrently elsewhere, is left alone)."""
+        already exists, planned concurrently elsewhere, is left alone). One statement, run for
+        every row (executemany: compiled once, not a VALUES list of thousands of parameters)."""
         if not rows:
             return set()
+        table = cast(Table, DeliveryRow.__table__)
         statement = (
-            self._insert(DeliveryRow)
-            .values(
-                [
-                    {"chat_id": chat_id, "local_date": day, "kind": BRIEFING, "status": QUEUED,
-                     "payload": payload.to_json(), "attempts": 0, "planned_at": now,
-                     "updated_at": now}
-                    for chat_id, day, payload in rows
-                ]
-            )
+            self._insert(table)
             .on_conflict_do_nothing(index_elements=["chat_id", "local_date", "kind"])
-            .returning(DeliveryRow.chat_id)
+            .returning(table.c.chat_id)
+        )
+        result = await self.session.execute(
+            statement,
+            [
+                {"chat_id": chat_id, "local_date": day, "kind": BRIEFING, "status": QUEUED,
+                 "payload": payload.to_json(), "attempts": 0, "planned_at": now,
+                 "updated_at": now}
+                for chat_id, day, payload in rows
+            ],
         )  # fmt: skip
-        return set(await self.session.scalars(statement))
+        return set(result.scalars())
 
     async def claim_deliveries(
         self, delivery_ids: list[int], now: datetime, claimer: str | None = None
