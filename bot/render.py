@@ -3,6 +3,7 @@ and callback data under 64 bytes. Everything from the document or a user is esca
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -671,6 +672,18 @@ def _briefing_keyboard(
         slug = pick.follow_key.removeprefix("topic:")
         if slug != pick.follow_key and slug.isascii() and 0 < len(slug) <= 24:
             topics.setdefault(slug, pick.label(language) or slug)
+    return _keyboard_of(translate, language, tuple(sections), tuple(topics.items()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _keyboard_of(
+    translate: Translator,
+    language: str,
+    sections: tuple[int, ...],
+    topics: tuple[tuple[str, str], ...],
+) -> InlineKeyboardMarkup | None:
+    """A briefing's keyboard, built once for every briefing with the same sections and topics
+    (a large push sends the same few hundred again and again; keyboards are immutable)."""
     buttons = [
         InlineKeyboardButton(
             translate.plain(
@@ -685,7 +698,7 @@ def _briefing_keyboard(
         buttons[i : i + SECTION_BUTTONS_PER_ROW]
         for i in range(0, len(buttons), SECTION_BUTTONS_PER_ROW)
     ]
-    for slug, name in topics.items():
+    for slug, name in topics:
         shown = _shorten(name, 16)
         rows.append(
             [
