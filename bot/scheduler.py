@@ -437,9 +437,12 @@ async def _send_ids(
                 for claim in claims:
                     claimed_at[claim.delivery_id] = at
                     await queue.put(claim)
-        finally:
-            for _ in range(run.concurrency):
-                await queue.put(None)
+        except asyncio.CancelledError:
+            raise  # the senders stopped early: nobody is left to tell
+        except Exception:
+            logger.exception("claiming the push's next rows failed; the rest waits for a tick")
+        for _ in range(run.concurrency):
+            await queue.put(None)
 
     async def sender() -> None:
         while (claim := await queue.get()) is not None:
@@ -467,7 +470,12 @@ async def _send_ids(
     try:
         await asyncio.gather(*(sender() for _ in range(run.concurrency)))
     finally:
-        await feeding
+        if not feeding.done():  # the senders stopped early (a surprise): so does the claiming
+            feeding.cancel()
+        await asyncio.wait([feeding])
+        while not queue.empty():  # claimed, never taken by a sender
+            if (left := queue.get_nowait()) is not None:
+                unsent.append(left.delivery_id)
         await run.ledger.flush()
         if unsent:
             run.put_back += await run.ledger.put_back(unsent)
