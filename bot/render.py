@@ -666,50 +666,45 @@ def _english_briefing(
 def _briefing_keyboard(
     translate: Translator, language: str, picks: Sequence[Pick], sections: Sequence[int]
 ) -> InlineKeyboardMarkup | None:
-    """A button per section quoted, then a row per catalogue topic quoted: more, unsubscribe."""
+    """A button per section quoted, then a row per catalogue topic quoted: more, unsubscribe.
+    The buttons are built once each (a large push puts the same few hundred on every
+    briefing; buttons are immutable), the keyboard from them."""
     topics: dict[str, str] = {}  # slug → name, for the topic buttons; keywords get none
     for pick in picks:
         slug = pick.follow_key.removeprefix("topic:")
         if slug != pick.follow_key and slug.isascii() and 0 < len(slug) <= 24:
             topics.setdefault(slug, pick.label(language) or slug)
-    return _keyboard_of(translate, language, tuple(sections), tuple(topics.items()))
-
-
-@functools.lru_cache(maxsize=1024)
-def _keyboard_of(
-    translate: Translator,
-    language: str,
-    sections: tuple[int, ...],
-    topics: tuple[tuple[str, str], ...],
-) -> InlineKeyboardMarkup | None:
-    """A briefing's keyboard, built once for every briefing with the same sections and topics
-    (a large push sends the same few hundred again and again; keyboards are immutable)."""
-    buttons = [
-        InlineKeyboardButton(
-            translate.plain(
-                language, "button.open_section", reference=section_reference(translate, language, n)
-            ),
-            callback_data=Callback(Action.OPEN_CARD, str(n)).encode(),
-        )
-        for n in sections
-    ]
+    buttons = [_section_button(translate, language, n) for n in sections]
     # Telegram takes at most 8 buttons a row; /items 10 can quote all nine sections.
-    rows = [
+    rows: list[Sequence[InlineKeyboardButton]] = [
         buttons[i : i + SECTION_BUTTONS_PER_ROW]
         for i in range(0, len(buttons), SECTION_BUTTONS_PER_ROW)
     ]
-    for slug, name in topics:
-        shown = _shorten(name, 16)
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    translate.plain(language, "briefing_buttons.more", name=shown),
-                    callback_data=Callback(Action.MORE_ON_TOPIC, slug).encode(),
-                ),
-                InlineKeyboardButton(
-                    translate.plain(language, "briefing_buttons.unsubscribe", name=shown),
-                    callback_data=Callback(Action.DROP_TOPIC, slug).encode(),
-                ),
-            ]
-        )
+    rows.extend(_topic_row(translate, language, slug, name) for slug, name in topics.items())
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+@functools.lru_cache(maxsize=256)
+def _section_button(translate: Translator, language: str, number: int) -> InlineKeyboardButton:
+    reference = section_reference(translate, language, number)
+    return InlineKeyboardButton(
+        translate.plain(language, "button.open_section", reference=reference),
+        callback_data=Callback(Action.OPEN_CARD, str(number)).encode(),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _topic_row(
+    translate: Translator, language: str, slug: str, name: str
+) -> tuple[InlineKeyboardButton, InlineKeyboardButton]:
+    shown = _shorten(name, 16)
+    return (
+        InlineKeyboardButton(
+            translate.plain(language, "briefing_buttons.more", name=shown),
+            callback_data=Callback(Action.MORE_ON_TOPIC, slug).encode(),
+        ),
+        InlineKeyboardButton(
+            translate.plain(language, "briefing_buttons.unsubscribe", name=shown),
+            callback_data=Callback(Action.DROP_TOPIC, slug).encode(),
+        ),
+    )

@@ -845,21 +845,21 @@ class Repository:
         await self.finish_deliveries([Mark(delivery_id, status, now, message_id, error)], claimer)
 
     async def finish_deliveries(self, marks: list[Mark], claimer: str | None = None) -> None:
-        """Write the outcomes of sends, in one statement run for all of them (group commit). A
-        row is marked only while `claimer` still holds it (being sent, claimed by it): one taken
-        over by another process after the lease (PostgreSQL) keeps that one's outcome."""
+        """Write the outcomes of sends, in one statement run for all of them (group commit).
+        With a `claimer`, a row is marked only while it still holds it (being sent, claimed by
+        it): one taken over by another process after the lease (PostgreSQL) keeps that one's
+        outcome. Without one (a single send, owner tools), the row is marked as it is."""
         if not marks:
             return
         table = cast(Table, DeliveryRow.__table__)  # Core: one executemany, not the ORM bulk path
+        held = (
+            [table.c.status == SENDING, table.c.claimed_by == bind("b_claimer")]
+            if claimer is not None
+            else []
+        )
         await self.session.execute(
             update(table)
-            .where(
-                table.c.id == bind("b_id"),
-                table.c.status == SENDING,
-                table.c.claimed_by.is_(None)
-                if claimer is None
-                else table.c.claimed_by == bind("b_claimer"),
-            )
+            .where(table.c.id == bind("b_id"), *held)
             .values(
                 status=bind("b_status"),
                 updated_at=bind("b_at", type_=UTCDateTime()),
