@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
+from telegram.error import RetryAfter
 
 from bot.config import Settings
 from bot.ledger_writer import MAX_UNWRITTEN, LedgerWriter
@@ -125,3 +126,51 @@ async def test_the_push_claims_only_just_ahead_of_its_sends_and_marks_in_batches
         async with services.store.transaction() as repo:
             statuses = await repo.delivery_counts(NOW.date() + timedelta(days=0))
         assert statuses == {SENT: chats}
+
+
+class RateLimitedOnce:
+    """Telegram answers the first send with 429 (retry after two minutes), then accepts."""
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+        self.refused = False
+
+    async def send_message(self, chat_id: int, *args: Any, **kwargs: Any) -> Any:
+        if not self.refused:
+            self.refused = True
+            raise RetryAfter(120)
+        self.sent.append(chat_id)
+        return SimpleNamespace(message_id=len(self.sent))
+
+
+async def test_a_push_held_by_a_long_429_does_not_send_a_row_taken_over_meanwhile(
+    settings: Settings, database_url: str
+) -> None:
+    async with opened_services(settings, database_url, Clock(NOW)) as services:
+        row_id = await _queued_broadcast(services)
+        async with services.store.transaction() as repo:  # the push sends to scheduled chats
+            await repo.add_schedule(1, "09:00", "Asia/Shanghai", NOW + timedelta(days=1))
+        later = NOW + SENDING_LEASE + timedelta(minutes=1)
+
+        monotonic = [0.0]
+        waits: list[float] = []
+
+        async def two_minutes_pass(seconds: float) -> None:
+            # While this process waits out Telegram's 429, its lease runs out and another
+            # process takes the row over.
+            waits.append(seconds)
+            monotonic[0] += seconds
+            async with services.store.transaction() as repo:
+                assert await repo.release_interrupted_sends(later, later - SENDING_LEASE) == 1
+            await LedgerWriter(services.store, lambda: later, claimer="other").claim([row_id])
+
+        bot = RateLimitedOnce()
+        report = await push(
+            services, bot, NOW, wait=True,  # type: ignore[arg-type]
+            timer=lambda: monotonic[0], sleep=two_minutes_pass, claimer="first",
+        )  # fmt: skip
+        assert waits == [120.0]  # Telegram's retry_after, waited once
+        assert bot.refused
+        assert bot.sent == []  # not sent a second time by the process that lost it
+        assert report.outcomes == {"skipped": 1}
+        assert await _row(services, row_id) == (SENDING, None, "other")  # the other's to finish
