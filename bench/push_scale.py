@@ -7,6 +7,7 @@ Run by hand:
     .venv/bin/python bench/push_scale.py 100000 --force --merge   # add to the earlier results
     .venv/bin/python bench/push_scale.py --profile 10000    # the push under pyinstrument:
                                                             # bench/results/push_scale_profile.txt
+    .venv/bin/python bench/push_scale.py 10000 --answers    # and a reader during the push
 
 Reuses bench/push.py (loaded from its file: bench/ is not a package): its `fill` gives the store
 the same realistic mix (1–5 topics or keywords per chat, varied times and zones, 5 % of chats
@@ -21,8 +22,12 @@ each peak RSS is that run's own:
 * floor: no bot, no store — a plain python-telegram-bot `Bot` sending a fixed briefing-sized
   message (HTML, two buttons) to every chat, CONCURRENCY at a time, to the separate stand-in:
   what python-telegram-bot and httpx alone manage on this machine. 10 000 only.
+* polling+reader, webhook+reader (with --answers, 10 000 only): as separate, while a reader in
+  another chat sends /section 4 every PROBE_EVERY seconds all through the push, through the
+  bot's getUpdates or posted to its webhook; the stand-in process times each answer.
 
-Reports messages per second (sent ÷ push seconds), choosing vs sending seconds and per-chat cost,
+Reports messages per second (sent ÷ push seconds) and its ratio to the floor, the bot's CPU a
+message (event loop and store threads), choosing vs sending seconds and per-chat cost,
 and memory: the worker's peak RSS (fill included), its RSS just before the push, and the peak
 during the push alone (VmHWM reset at the push's start). 100 000 is skipped when the 30 000 run
 projects it over MAX_SECONDS (override with --force). Writes bench/results/push_scale.json.
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib.util
 import json
 import logging
@@ -61,7 +67,12 @@ THIS = Path(__file__).resolve()
 ROOT = THIS.parent.parent
 COUNTS = (10_000, 30_000, 100_000)
 MAX_SECONDS = 600.0  # a run projected to take longer is skipped without --force
-TARGET_MESSAGES_PER_SECOND = 1000
+PROBE_EVERY = (
+    0.6  # seconds between a reader's /section 4 in a push (under the flood gate's 20 in 10 s)
+)
+PROBE_CHAT = 999_999_999
+TARGET_RATIO = 0.7  # of the floor's rate
+TARGET_ANSWER_P95_SECONDS = 1.0
 TARGET_PEAK_RSS_MB = 200
 # The floor's message: about the size and shape of a briefing (HTML, a passage, two buttons).
 FLOOR_TEXT = (
@@ -118,6 +129,18 @@ def peak_rss_mb() -> float:
     return _status_mb("VmHWM")
 
 
+def thread_cpu_seconds() -> dict[int, float]:
+    """CPU seconds of each of this process's threads (Linux /proc): the main thread runs the
+    event loop, the others are aiosqlite's (the store) and the resolver's."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds: dict[int, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            seconds[int(task.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return seconds
+
+
 def lifetime_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -131,6 +154,9 @@ async def serve_standin() -> None:
     Prints {"base_url", "token"}; then reads {"chats": n, "blocked": [...]} (registers chats
     1..n) and answers {"ready": true}; reads {"release": true} (answer long polls at once, the
     bot is stopping) and answers with what it saw; exits when stdin closes."""
+    latencies: list[float] = []
+    stop = asyncio.Event()
+    probing: asyncio.Task[None] | None = None
     async with TelegramStandIn() as api:
         print(json.dumps({"base_url": api.base_url, "token": api.token}), flush=True)
         while line := await asyncio.to_thread(sys.stdin.readline):
@@ -140,6 +166,14 @@ async def serve_standin() -> None:
                     api.chat(chat_id)
                 api.blocked.update(int(chat_id) for chat_id in command["blocked"])
                 print(json.dumps({"ready": True, "cpu_seconds": time.process_time()}), flush=True)
+            elif "probe" in command:
+                probing = asyncio.create_task(probe(api, command["probe"], latencies, stop))
+                print(json.dumps({"probing": True}), flush=True)
+            elif command.get("stop_probe"):
+                stop.set()
+                if probing is not None:
+                    await probing
+                print(json.dumps({"latencies": latencies}), flush=True)
             elif command.get("release"):
                 api.release_polls()
                 sends = [c for c in api.calls if c.method.lower() == "sendmessage"]
@@ -154,6 +188,51 @@ async def serve_standin() -> None:
                     ),
                     flush=True,
                 )
+
+
+async def probe(
+    api: TelegramStandIn, how: dict[str, Any], latencies: list[float], stop: asyncio.Event
+) -> None:
+    """A reader in another chat while the push runs: `/section 4`, wait for the answer, rest
+    PROBE_EVERY seconds, again. Delivered as Telegram would: queued for the bot's getUpdates
+    (polling), or posted to its webhook with the secret (webhook)."""
+    import aiohttp
+
+    chat_id = int(how["chat"])
+    api.chat(chat_id)
+    session = aiohttp.ClientSession()
+    posts: set[asyncio.Task[None]] = set()
+    if how.get("webhook"):
+        url, secret = how["webhook"], how["secret"]
+
+        async def post(payload: dict[str, Any]) -> None:
+            headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            async with session.post(url, json=payload, headers=headers) as answer:
+                await answer.read()
+
+        def deliver(payload: dict[str, Any]) -> None:
+            task = asyncio.ensure_future(post(payload))
+            posts.add(task)
+            task.add_done_callback(posts.discard)
+
+        api.deliver = deliver
+    try:
+        while not stop.is_set():
+            before = len(api.bot_messages(chat_id))
+            asked = time.perf_counter()
+            api.send_text("/section 4", chat_id=chat_id)
+            answered = functools.partial(_more_than, api, chat_id, before)
+            await api.wait_for(answered, timeout=60)
+            latencies.append(time.perf_counter() - asked)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), PROBE_EVERY)
+    finally:
+        api.deliver = None
+        await session.close()
+
+
+def _more_than(api: TelegramStandIn, chat_id: int, count: int) -> bool:
+    return len(api.bot_messages(chat_id)) > count
 
 
 class RemoteStandIn:
@@ -212,7 +291,11 @@ async def remote_standin() -> AsyncIterator[RemoteStandIn]:
 # --- one measurement (a worker process) --------------------------------------------------------
 
 
-async def measure(count: int, mode: str, profile_to: Path | None = None) -> dict[str, Any]:
+async def measure(
+    count: int, mode: str, profile_to: Path | None = None, probe_via: str | None = None
+) -> dict[str, Any]:
+    """One push to `count` chats. `probe_via` (polling, webhook): a reader in another chat asks
+    /section 4 all through the push, its answers timed by the stand-in process."""
     bench_push = load_push_bench()
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(
@@ -228,7 +311,13 @@ async def measure(count: int, mode: str, profile_to: Path | None = None) -> dict
             application = build_application(
                 replace(settings, bot_token=api.token, telegram_base_url=api.base_url)
             )
-            async with running(application):
+            if probe_via == "webhook":
+                from entry.webhook import app_runner, serving, webhook_app
+
+                port, secret = _free_port(), "bench-webhook-secret-0123456789"
+                server = webhook_app(application, secret, "/tg")
+                await stack.enter_async_context(serving(app_runner(server), "127.0.0.1", port))
+            async with running(application, poll=probe_via != "webhook"):
                 # The bench runs the push itself: no scheduled tick may start one beside it.
                 assert application.job_queue is not None
                 for job in application.job_queue.jobs():
@@ -251,11 +340,24 @@ async def measure(count: int, mode: str, profile_to: Path | None = None) -> dict
 
                     profiler = Profiler(async_mode="disabled")
                     profiler.start()
+                latencies: list[float] = []
+                if probe_via is not None:
+                    assert isinstance(api, RemoteStandIn)
+                    how: dict[str, Any] = {"chat": PROBE_CHAT}
+                    if probe_via == "webhook":
+                        how |= {"webhook": f"http://127.0.0.1:{port}/tg", "secret": secret}
+                    await api.ask({"probe": how})
                 busy = system_busy_seconds()
+                threads_before = thread_cpu_seconds()
                 cpu_started, started = time.process_time(), time.perf_counter()
                 report = await push(services, application.bot, now, wait=True)
                 elapsed = time.perf_counter() - started
                 cpu = time.process_time() - cpu_started
+                threads = thread_cpu_seconds()
+                main_cpu = threads.get(os.getpid(), 0.0) - threads_before.get(os.getpid(), 0.0)
+                if probe_via is not None:
+                    assert isinstance(api, RemoteStandIn)
+                    latencies = (await api.ask({"stop_probe": True}))["latencies"]
                 busy = system_busy_seconds() - busy
                 if profiler is not None:
                     profiler.stop()
@@ -270,9 +372,14 @@ async def measure(count: int, mode: str, profile_to: Path | None = None) -> dict
                     api.release_polls()
     sent = report.sent
     handled = sum(report.outcomes.values())
+    ordered = sorted(latencies)
     return {
         "chats": count,
-        "stand_in": mode,
+        "stand_in": mode if probe_via is None else f"{probe_via}+reader",
+        "answers": len(ordered),
+        "answer_p50_ms": 1000 * ordered[len(ordered) // 2] if ordered else None,
+        "answer_p95_ms": 1000 * ordered[int(len(ordered) * 0.95)] if ordered else None,
+        "answer_max_ms": 1000 * ordered[-1] if ordered else None,
         "rate_limiter": False,
         "sent": sent,
         "outcomes": report.outcomes,
@@ -287,6 +394,10 @@ async def measure(count: int, mode: str, profile_to: Path | None = None) -> dict
         "ms_per_chat": 1000 * elapsed / count,
         "bot_cpu_seconds": cpu,
         "bot_cpu_share": cpu / elapsed,
+        "bot_cpu_ms_per_message": 1000 * cpu / max(sent, 1),
+        "event_loop_cpu_ms_per_message": 1000 * main_cpu / max(sent, 1),
+        "store_threads_cpu_ms_per_message": 1000 * (cpu - main_cpu) / max(sent, 1),
+        "ledger_commits": report.commits,
         "standin_cpu_seconds": standin_cpu,
         "other_processes_cores": max(0.0, (busy - cpu - standin_cpu) / elapsed),
         "peak_rss_mb": lifetime_peak_rss_mb(),
@@ -344,6 +455,10 @@ async def measure_floor(count: int) -> dict[str, Any]:
         "ms_per_chat": 1000 * elapsed / count,
         "bot_cpu_seconds": cpu,
         "bot_cpu_share": cpu / elapsed,
+        "bot_cpu_ms_per_message": 1000 * cpu / count,
+        "event_loop_cpu_ms_per_message": 1000 * cpu / count,
+        "store_threads_cpu_ms_per_message": 0.0,
+        "ledger_commits": 0,
         "standin_cpu_seconds": standin_cpu,
         "other_processes_cores": max(0.0, (busy - cpu - standin_cpu) / elapsed),
         "peak_rss_mb": lifetime_peak_rss_mb(),
@@ -354,6 +469,14 @@ async def measure_floor(count: int) -> dict[str, Any]:
         "profiled": False,
         "load_average_after": os.getloadavg(),
     }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        return int(probe_socket.getsockname()[1])
 
 
 def run_worker(count: int, mode: str, timeout: float) -> dict[str, Any]:
@@ -383,7 +506,13 @@ def show(result: dict[str, Any]) -> None:
         f"{result['sending_ms_per_chat']:8.2f} {result['peak_rss_mb']:8.0f} "
         f"{result['rss_before_push_mb']:8.0f} {result['push_peak_rss_mb']:8.0f} "
         f"{100 * result['bot_cpu_share']:5.0f}% {result['other_processes_cores']:6.2f}  "
-        f"{result['outcomes']}",
+        f"{result['outcomes']}"
+        + (
+            f"  reader: {result['answers']} answers, p50 {result['answer_p50_ms']:.0f} ms, "
+            f"p95 {result['answer_p95_ms']:.0f} ms, max {result['answer_max_ms']:.0f} ms"
+            if result.get("answers")
+            else ""
+        ),
         flush=True,
     )
 
@@ -395,7 +524,12 @@ def main() -> None:
     if "--worker" in sys.argv:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         mode, count = sys.argv[2], int(sys.argv[3])
-        job = measure_floor(count) if mode == "floor" else measure(count, mode)
+        if mode == "floor":
+            job = measure_floor(count)
+        elif mode.endswith("+reader"):  # polling+reader, webhook+reader
+            job = measure(count, "separate", probe_via=mode.removesuffix("+reader"))
+        else:
+            job = measure(count, mode)
         print(json.dumps(asyncio.run(job)), flush=True)
         return
     if "--profile" in sys.argv:
@@ -423,6 +557,8 @@ def main() -> None:
     if 10_000 in counts:
         at = plan.index((10_000, "separate")) + 1
         plan[at:at] = [(10_000, "in-process"), (10_000, "floor")]
+        if "--answers" in sys.argv:  # a reader's /section 4 timed all through the push
+            plan[at + 2 : at + 2] = [(10_000, "polling+reader"), (10_000, "webhook+reader")]
     for count, mode in plan:
         separate = [r for r in results if r["stand_in"] == "separate"]
         if separate and not force:
@@ -469,9 +605,24 @@ def main() -> None:
             f"{first['push_peak_rss_mb']:.0f} → {last['push_peak_rss_mb']:.0f} MB, "
             f"{flat['kb_per_extra_chat']:.2f} KB per extra chat"
         )
+    floor = next((r for r in results if r["stand_in"] == "floor"), None)
+    ratios: dict[str, float] = {}
+    if floor is not None:
+        for result in separate:
+            result["ratio_to_floor"] = result["messages_per_second"] / floor["messages_per_second"]
+            ratios[str(result["chats"])] = result["ratio_to_floor"]
+        print(
+            f"ratio to the floor ({floor['messages_per_second']:.0f} msg/s, "
+            f"{floor['bot_cpu_ms_per_message']:.2f} ms CPU a message): "
+            + ", ".join(
+                f"{r['chats']} chats {r['ratio_to_floor']:.2f}× "
+                f"({r['bot_cpu_ms_per_message']:.2f} ms CPU a message)"
+                for r in separate
+            )
+        )
     print(
-        f"targets: ≥ {TARGET_MESSAGES_PER_SECOND} msg/s, peak RSS ≤ {TARGET_PEAK_RSS_MB} MB "
-        "and flat from 10k to 100k"
+        f"targets: ≥ {TARGET_RATIO}× the floor, peak RSS ≤ {TARGET_PEAK_RSS_MB} MB and flat "
+        f"from 10k to 100k; a reader's answer p95 ≤ {TARGET_ANSWER_P95_SECONDS:.0f} s"
     )
     document = {
         "code": measured,
@@ -479,9 +630,11 @@ def main() -> None:
         "results": results,
         "skipped": skipped,
         "memory_growth": flat,
+        "ratio_to_floor": ratios,
         "targets": {
-            "messages_per_second": TARGET_MESSAGES_PER_SECOND,
+            "ratio_to_floor": TARGET_RATIO,
             "peak_rss_mb": TARGET_PEAK_RSS_MB,
+            "answer_p95_seconds": TARGET_ANSWER_P95_SECONDS,
         },
     }
     out.write_text(json.dumps(document, indent=2), encoding="utf-8")

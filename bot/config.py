@@ -1,9 +1,9 @@
 """Settings from the environment (and an optional .env file).
 
 The names are a public contract: BOT_TOKEN, TELEGRAM_BASE_URL, DATABASE_URL, OWNER_IDS,
-BRIEFING_TIMEZONE, RATE_LIMIT, LOG_LEVEL, WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_LISTEN,
-WEBHOOK_PORT, HEALTH_PORT, WEBAPP_URL, WEBAPP_PORT. A bad value stops the start with one clear line
-(ConfigError), and no message ever repeats the token.
+BRIEFING_TIMEZONE, RATE_LIMIT, PAID_BROADCAST, LOG_LEVEL, WEBHOOK_URL, WEBHOOK_SECRET,
+WEBHOOK_LISTEN, WEBHOOK_PORT, HEALTH_PORT, WEBAPP_URL, WEBAPP_PORT. A bad value stops the start
+with one clear line (ConfigError), and no message ever repeats the token.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ class Settings:
     owner_ids: frozenset[int] = frozenset()
     briefing_timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
     rate_limit: bool = True
+    # PAID_BROADCAST: the push's sends (briefings, broadcasts) as paid broadcasts, up to 1 000 a
+    # second for Telegram Stars (README: Paid broadcasts).
+    paid_broadcast: bool = False
     log_level: str = "INFO"
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
@@ -218,6 +221,7 @@ def load_settings(
         owner_ids=_owner_ids(values.get("OWNER_IDS", "")),
         briefing_timezone=_timezone(get("BRIEFING_TIMEZONE", DEFAULT_TIMEZONE)),
         rate_limit=_switch("RATE_LIMIT", get("RATE_LIMIT", "on")),
+        paid_broadcast=_switch("PAID_BROADCAST", get("PAID_BROADCAST", "off")),
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
         webhook_url=webhook_url,
         webhook_secret=_webhook_secret(values.get("WEBHOOK_SECRET", ""), webhook_url),

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,13 +35,15 @@ from telegram.error import (
 from bot import render
 from bot.briefing import BroadcastPayload
 from bot.i18n import Html, escape
+from bot.ledger_writer import LedgerWriter
 from bot.services import Services
-from bot.store.repository import FAILED, GAVE_UP, SENT, UNCERTAIN, Claim
+from bot.store.repository import FAILED, GAVE_UP, SENT, UNCERTAIN, Claim, Mark
 
 logger = logging.getLogger(__name__)
 
 NETWORK_RETRIES = 3
 BACKOFF_SECONDS = 1.0
+BUILT_KEPT = 256  # briefings built and kept for the chats that get the same one
 MAX_RETRY_AFTER_WAITS = 20  # a chat rate-limited this often is left for the next catch-up
 _THREAD_GONE = ("thread not found", "topic_closed", "topic_deleted")
 _CHAT_GONE = ("chat not found", "bot was kicked", "user is deactivated", "have no rights")
@@ -54,6 +58,32 @@ class Outcome:
 
 def _seconds(retry_after: int | float | timedelta) -> float:
     return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
+
+
+class FloodPause:
+    """Telegram's 429 holds the whole push, not only the send that got it: every sender waits
+    until the latest `retry_after` has passed before its next send (the clock and the sleep
+    are injected in tests)."""
+
+    def __init__(
+        self,
+        timer: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.timer, self.sleep = timer, sleep
+        self.until = 0.0
+        self.count = 0  # 429s met
+        self.seconds = 0.0  # the retry_after they asked for, in all
+
+    def hold(self, seconds: float) -> None:
+        self.count += 1
+        self.seconds += seconds
+        self.until = max(self.until, self.timer() + seconds)
+
+    async def clear(self) -> None:
+        """Return once no 429 holds the push."""
+        while (left := self.until - self.timer()) > 0:
+            await self.sleep(left)
 
 
 def may_have_arrived(error: TimedOut) -> bool:
@@ -71,53 +101,94 @@ async def send_planned(services: Services, bot: Bot, delivery_id: int) -> Outcom
     return await send_claimed(services, bot, claimed[0])
 
 
+Built = tuple[Html, Any]  # a briefing's text and keyboard
+
+
 async def send_claimed(
-    services: Services, bot: Bot, claim: Claim, sleep: Any = asyncio.sleep
+    services: Services,
+    bot: Bot,
+    claim: Claim,
+    sleep: Any = asyncio.sleep,
+    *,
+    ledger: LedgerWriter | None = None,
+    pause: FloodPause | None = None,
+    built: dict[Any, Built] | None = None,
 ) -> Outcome:
     """Send a ledger row this process has claimed. Never raises for Telegram's faults: every
-    outcome is written to the ledger."""
+    outcome is written to the ledger (by `ledger` in its next batch, or at once without one).
+
+    `pause`: the push's shared wait after a 429; `built`: the push's messages by what they
+    show, so chats that get the same briefing share one build. With PAID_BROADCAST on, the
+    send is a paid broadcast (`allow_paid_broadcast`): only here, never for an answer."""
     store, translate = services.store, services.translate
     quiet = False
     if isinstance(claim.payload, BroadcastPayload):  # the owner's words, escaped, nothing more
         if claim.payload.text is None:  # its broadcast is gone: nothing to send
-            return await _finish(services, claim.delivery_id, claim.chat_id, GAVE_UP, "no text")
+            return await _finish(
+                services, claim.delivery_id, claim.chat_id, GAVE_UP, "no text", ledger=ledger
+            )
         text, keyboard = Html(escape(claim.payload.text)), None
     else:
         quiet = claim.quiet  # the chat's /quiet: the briefing arrives without a sound
-        index = services.index
-        text, keyboard = render.briefing_message(
-            translate,
-            claim.language,
-            index.titles[index.newest][0],  # the newest plan, content/'s or imported
-            claim.local_date.isoformat(),
-            claim.payload.located_picks(),
-            index.texts,
-            index.translations.get(index.newest),  # English chats read it; None: in Chinese
-            translations=index.translations,  # each pick in its own document's
-        )
+        # The same picks of the same plan read the same on the same day in the same language:
+        # built once per push (a large push sends the same few hundred briefings again and again).
+        key = (claim.language, claim.local_date, claim.payload.document, claim.payload.picks)
+        made = built.get(key) if built is not None else None
+        if made is None:
+            index = services.index
+            made = render.briefing_message(
+                translate,
+                claim.language,
+                index.titles[index.newest][0],  # the newest plan, content/'s or imported
+                claim.local_date.isoformat(),
+                claim.payload.located_picks(),
+                index.texts,
+                index.translations.get(index.newest),  # English chats read it; None: Chinese
+                translations=index.translations,  # each pick in its own document's
+            )
+            if built is not None:
+                if len(built) >= BUILT_KEPT:
+                    built.pop(next(iter(built)))
+                built[key] = made
+        text, keyboard = made
+    paid = True if services.settings.paid_broadcast else None
     delivery_id, chat_id, thread_id = claim.delivery_id, claim.chat_id, claim.thread_id
     network_failures = 0
     rate_limited = 0
     while True:
         try:
+            if pause is not None:
+                await pause.clear()
             message = await bot.send_message(
                 chat_id,
                 text,
                 reply_markup=keyboard,
                 message_thread_id=thread_id,
                 disable_notification=quiet or None,
+                allow_paid_broadcast=paid,
             )
         except RetryAfter as error:
             rate_limited += 1
             if rate_limited > MAX_RETRY_AFTER_WAITS:
-                return await _finish(services, delivery_id, chat_id, FAILED, "rate limited")
-            await sleep(_seconds(error.retry_after))
+                return await _finish(
+                    services, delivery_id, chat_id, FAILED, "rate limited", ledger=ledger
+                )
+            if pause is None:
+                await sleep(_seconds(error.retry_after))
+            else:
+                pause.hold(_seconds(error.retry_after))
+                await pause.clear()
+            # The wait may have been long: renew the lease, and send only a row still ours.
+            if ledger is not None and not await ledger.renew(delivery_id):
+                return Outcome("skipped", chat_id, "taken over by another sender")
             continue
         except Forbidden as error:
             async with store.transaction() as repo:
                 await repo.set_chat_active(chat_id, False)
             services.chats.forget(chat_id)
-            return await _finish(services, delivery_id, chat_id, GAVE_UP, f"forbidden: {error}")
+            return await _finish(
+                services, delivery_id, chat_id, GAVE_UP, f"forbidden: {error}", ledger=ledger
+            )
         except ChatMigrated as error:
             new_id = int(error.new_chat_id)
             async with store.transaction() as repo:
@@ -135,24 +206,34 @@ async def send_claimed(
                 async with store.transaction() as repo:
                     await repo.set_chat_active(chat_id, False)
                 services.chats.forget(chat_id)
-            return await _finish(services, delivery_id, chat_id, GAVE_UP, error.message)
+            return await _finish(
+                services, delivery_id, chat_id, GAVE_UP, error.message, ledger=ledger
+            )
         except TimedOut as error:
             if may_have_arrived(error):
-                return await _finish(services, delivery_id, chat_id, UNCERTAIN, "read timeout")
+                return await _finish(
+                    services, delivery_id, chat_id, UNCERTAIN, "read timeout", ledger=ledger
+                )
             network_failures += 1
             if network_failures > NETWORK_RETRIES:
-                return await _finish(services, delivery_id, chat_id, FAILED, "timeouts")
+                return await _finish(
+                    services, delivery_id, chat_id, FAILED, "timeouts", ledger=ledger
+                )
             await sleep(BACKOFF_SECONDS * 2 ** (network_failures - 1))
         except NetworkError as error:
             network_failures += 1
             if network_failures > NETWORK_RETRIES:
-                return await _finish(services, delivery_id, chat_id, FAILED, str(error)[:200])
+                return await _finish(
+                    services, delivery_id, chat_id, FAILED, str(error)[:200], ledger=ledger
+                )
             await sleep(BACKOFF_SECONDS * 2 ** (network_failures - 1))
         except TelegramError as error:  # anything else Telegram refuses: do not loop on it
-            return await _finish(services, delivery_id, chat_id, GAVE_UP, str(error)[:200])
+            return await _finish(
+                services, delivery_id, chat_id, GAVE_UP, str(error)[:200], ledger=ledger
+            )
         else:
             return await _finish(
-                services, delivery_id, chat_id, SENT, message_id=message.message_id
+                services, delivery_id, chat_id, SENT, message_id=message.message_id, ledger=ledger
             )
 
 
@@ -163,11 +244,14 @@ async def _finish(
     status: str,
     detail: str = "",
     message_id: int | None = None,
+    ledger: LedgerWriter | None = None,
 ) -> Outcome:
     if status != SENT:
         logger.warning("briefing for chat %s: %s (%s)", chat_id, status, detail)
-    async with services.store.transaction() as repo:
-        await repo.finish_delivery(
-            delivery_id, status, services.clock(), message_id=message_id, error=detail or None
-        )
+    mark = Mark(delivery_id, status, services.clock(), message_id, detail or None)
+    if ledger is not None:
+        await ledger.mark(mark)
+    else:
+        async with services.store.transaction() as repo:
+            await repo.finish_deliveries([mark])
     return Outcome(status, chat_id, detail)

@@ -3,6 +3,7 @@ and callback data under 64 bytes. Everything from the document or a user is esca
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -736,7 +737,9 @@ def _briefing_keyboard(
     picks: Sequence[Pick],
     sections: Sequence[tuple[str, int]],
 ) -> InlineKeyboardMarkup | None:
-    """A button per section quoted, then a row per catalogue topic quoted: more, unsubscribe."""
+    """A button per section quoted, then a row per catalogue topic quoted: more, unsubscribe.
+    The buttons are built once each (a large push puts the same few hundred on every
+    briefing; buttons are immutable), the keyboard from them."""
     topics: dict[str, str] = {}  # slug → name, for the topic buttons; keywords get none
     for pick in picks:
         slug = pick.follow_key.removeprefix("topic:")
@@ -744,36 +747,49 @@ def _briefing_keyboard(
             topics.setdefault(slug, pick.label(language) or slug)
     documents = {pick.source: pick.document for pick in picks}
     buttons = [
-        InlineKeyboardButton(
-            translate.plain(
-                language,
-                "button.open_section",
-                reference=_source_reference(translate, language, source, n),
-            ),
-            callback_data=Callback(
-                Action.OPEN_CARD,
-                in_document((button_document(documents[source]) or source) if source else "", n),
-            ).encode(),
+        _section_button(
+            translate,
+            language,
+            source,
+            (button_document(documents[source]) or source) if source else "",
+            n,
         )
         for source, n in sections
     ]
     # Telegram takes at most 8 buttons a row; /items 10 can quote all nine sections.
-    rows = [
+    rows: list[Sequence[InlineKeyboardButton]] = [
         buttons[i : i + SECTION_BUTTONS_PER_ROW]
         for i in range(0, len(buttons), SECTION_BUTTONS_PER_ROW)
     ]
-    for slug, name in topics.items():
-        shown = _shorten(name, 16)
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    translate.plain(language, "briefing_buttons.more", name=shown),
-                    callback_data=Callback(Action.MORE_ON_TOPIC, slug).encode(),
-                ),
-                InlineKeyboardButton(
-                    translate.plain(language, "briefing_buttons.unsubscribe", name=shown),
-                    callback_data=Callback(Action.DROP_TOPIC, slug).encode(),
-                ),
-            ]
-        )
+    rows.extend(_topic_row(translate, language, slug, name) for slug, name in topics.items())
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+@functools.lru_cache(maxsize=256)
+def _section_button(
+    translate: Translator, language: str, source: str, document: str, number: int
+) -> InlineKeyboardButton:
+    """Section `number` of the plan `source` names ("" the newest; else its year), opened by
+    `document` (the token its callback data carries)."""
+    reference = _source_reference(translate, language, source, number)
+    return InlineKeyboardButton(
+        translate.plain(language, "button.open_section", reference=reference),
+        callback_data=Callback(Action.OPEN_CARD, in_document(document, number)).encode(),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _topic_row(
+    translate: Translator, language: str, slug: str, name: str
+) -> tuple[InlineKeyboardButton, InlineKeyboardButton]:
+    shown = _shorten(name, 16)
+    return (
+        InlineKeyboardButton(
+            translate.plain(language, "briefing_buttons.more", name=shown),
+            callback_data=Callback(Action.MORE_ON_TOPIC, slug).encode(),
+        ),
+        InlineKeyboardButton(
+            translate.plain(language, "briefing_buttons.unsubscribe", name=shown),
+            callback_data=Callback(Action.DROP_TOPIC, slug).encode(),
+        ),
+    )

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time as monotonic
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -57,14 +58,14 @@ from bot.clock import (
     parse_time_of_day,
 )
 from bot.context import BotContext
-from bot.delivery import Outcome, send_claimed
+from bot.delivery import FloodPause, Outcome, send_claimed
+from bot.ledger_writer import MAX_UNWRITTEN, LedgerWriter
 from bot.services import Services
 from bot.store import Repository
 from bot.store.models import DeliveryRow, ReadingStateRow, ScheduleRow
 from bot.store.repository import (
     BRIEFING,
     FAILED,
-    GAVE_UP,
     PLANNED,
     QUEUED,
     SENDING,
@@ -72,15 +73,30 @@ from bot.store.repository import (
     UNCERTAIN,
     Claim,
     Retention,
+    Sendable,
 )
 
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
-BATCH = 500
-# Sends in flight at once: also the most a crash can duplicate. Telegram accepts about 30 a
-# second; at its round-trip times 3–5 in flight already reach that.
+BATCH = 500  # due chats planned, and ledger rows looked at, per page
+PLAN_YIELD_EVERY = 50  # chats chosen between turns given to the event loop (answers wait less)
+# Sends in flight at once. Telegram accepts about 30 a second; at its round-trip times 3–5 in
+# flight already reach that. A paid broadcast (1 000 a second) needs many more at once.
 CONCURRENCY = 8
+PAID_CONCURRENCY = 64
+CLAIM_AT_ONCE = 16  # rows claimed in one statement, just ahead of the senders
+# The most briefings one crash (SIGKILL, power loss) can duplicate: sends in flight, and sends
+# done but not yet marked (README: The guarantee). PAID_CONCURRENCY in place of CONCURRENCY
+# with PAID_BROADCAST on.
+DUPLICATES_PER_CRASH = CONCURRENCY + MAX_UNWRITTEN
+# A claimed row whose send starts this long after its claim (a long 429 wait) renews its lease
+# first, and is not sent if another process took it over.
+RENEW_AFTER = 60.0
+PROGRESS_EVERY = 60.0  # seconds between the push's progress lines in the log
+# On shutdown the push gets this long to stop: the sends in flight end within
+# python-telegram-bot's timeouts (5 s each); compose's stop_grace_period is 60 s.
+STOP_WITHIN = 30.0
 MAX_ATTEMPTS = 8
 RETRY_BASE = timedelta(minutes=1)  # failed rows wait 1, 2, 4 … minutes between attempts
 JOB_NAME = "daily-briefings"
@@ -105,6 +121,8 @@ class PushReport:
     outcomes: dict[str, int] = field(default_factory=dict)
     choosing_seconds: float = 0.0
     sending_seconds: float = 0.0
+    commits: int = 0  # ledger transactions that marked sends (and claimed the next ones)
+    put_back: int = 0  # claimed, not sent: the push stopped (shutdown)
 
     def count(self, outcome: Outcome) -> None:
         self.outcomes[outcome.status] = self.outcomes.get(outcome.status, 0) + 1
@@ -315,15 +333,16 @@ async def _plan_due(services: Services, now: datetime) -> int:
         fresh = [chat_id for chat_id in days if chat_id not in existing]
         subscriptions = await repo.subscriptions_of(fresh)
         states = await repo.reading_states(fresh, services.index.newest)
-        choices = {
-            chat_id: _choose(
+        choices: dict[int, tuple[BriefingPayload, State]] = {}
+        for done, chat_id in enumerate(fresh, start=1):
+            choices[chat_id] = _choose(
                 services,
                 subscriptions[chat_id],
                 _reading_state(states[chat_id], services.index),
                 schedules[chat_id].items,
             )
-            for chat_id in fresh
-        }
+            if done % PLAN_YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # a turn for the updates waiting on the event loop
         inserted = await repo.insert_queued_briefings(
             [(chat_id, days[chat_id], choices[chat_id][0]) for chat_id in fresh], now
         )
@@ -332,52 +351,162 @@ async def _plan_due(services: Services, now: datetime) -> int:
     return len(due)
 
 
-def _ready(row: DeliveryRow, now: datetime) -> bool:
+def _ready(row: Sendable, now: datetime) -> bool:
     if row.status == QUEUED:
         return True
     return now - row.updated_at >= RETRY_BASE * 2 ** max(row.attempts - 1, 0)
 
 
-async def _send_ready(
-    services: Services, bot: Bot, now: datetime, after_id: int, report: PushReport
-) -> int | None:
-    """Send one page of queued (and retry-ready failed) rows after `after_id`; the last id seen,
-    or None when there was nothing left."""
+async def _sendable_page(
+    services: Services, now: datetime, after_id: int
+) -> tuple[list[int], int] | None:
+    """The ids ready to send in one page of queued (and retry-ready failed) rows after
+    `after_id`, and the page's last id; None when there was nothing left. Rows whose day is over
+    or that would break MIN_GAP are given up here."""
     async with services.store.transaction() as repo:
         page = await repo.sendable_deliveries(after_id, BATCH, MAX_ATTEMPTS)
         if not page:
             return None
         ready: list[int] = []
-        briefing_chats = [row.chat_id for row, _zone in page if row.kind == BRIEFING]
+        given_up: dict[int, str] = {}
+        briefing_chats = [row.chat_id for row in page if row.kind == BRIEFING]
         recent = await repo.recent_briefings(briefing_chats, now - MIN_GAP, ATTEMPTED)
-        claiming: set[int] = set()  # chats with a briefing claimed in this page
-        for row, zone_name in page:
+        claiming: set[int] = set()  # chats with a briefing to be claimed from this page
+        for row in page:
             if row.kind != BRIEFING:
                 if _ready(row, now):
                     ready.append(row.id)
-            elif row.local_date < local_date(now, zone_name):
-                row.status, row.error, row.updated_at = GAVE_UP, "expired: the day is over", now
+            elif row.local_date < local_date(now, row.timezone):
+                given_up[row.id] = "expired: the day is over"
             elif _held_back(recent.get(row.chat_id, []), row.local_date, now):
-                row.status, row.updated_at = GAVE_UP, now
-                row.error = "skipped: a briefing less than 20 hours ago"
+                given_up[row.id] = "skipped: a briefing less than 20 hours ago"
             elif row.chat_id not in claiming and _ready(row, now):
                 claiming.add(row.chat_id)  # a second one waits for the next tick's check
                 ready.append(row.id)
-        # Claimed a page at a time: a claimed row that a crash keeps from being sent is simply
-        # queued again at start-up; only rows sent but not yet marked can be duplicated.
-        claims = await repo.claim_deliveries(ready, now)
-    semaphore = asyncio.Semaphore(CONCURRENCY)
+        await repo.give_up_deliveries(given_up, now)
+    return ready, page[-1].id
 
-    async def send(claim: Claim) -> None:
-        async with semaphore:
+
+class PushStopping(Exception):
+    """The bot is shutting down: the send that met it did not happen, and its row goes back."""
+
+
+@dataclass
+class _Run:
+    """What the senders of one push run share."""
+
+    ledger: LedgerWriter
+    pause: FloodPause
+    concurrency: int
+    stopping: asyncio.Event
+    timer: Callable[[], float]
+    sleep: Callable[[float], Awaitable[Any]]
+    built: dict[Any, Any] = field(default_factory=dict)
+    started: float = 0.0
+    logged: float = 0.0
+    put_back: int = 0
+
+    async def wait(self, seconds: float) -> None:
+        """A sender's wait (backoff, a 429), cut short by shutdown."""
+        if self.stopping.is_set():
+            raise PushStopping
+        waiting = asyncio.ensure_future(self.sleep(seconds))
+        stopped = asyncio.ensure_future(self.stopping.wait())
+        try:
+            await asyncio.wait((waiting, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiting.cancel()
+            stopped.cancel()
+        if self.stopping.is_set():
+            raise PushStopping
+
+
+def _log_progress(report: PushReport, run: _Run, final: bool = False) -> None:
+    """One line a minute while the push sends, and one at its end: rate, outcomes, 429s."""
+    now = run.timer()
+    if not final and now - run.logged < PROGRESS_EVERY:
+        return
+    run.logged = now
+    elapsed = max(now - run.started, 1e-9)
+    logger.info(
+        "push %s: %d sent in %.0f s (%.1f msg/s), outcomes %s; Telegram asked to wait %d times "
+        "(%.0f s in all)%s",
+        "done" if final else "running", report.sent, elapsed, report.sent / elapsed,
+        report.outcomes, run.pause.count, run.pause.seconds,
+        f"; {run.put_back} put back for the next start" if run.put_back else "",
+    )  # fmt: skip
+
+
+async def _send_ids(
+    services: Services, bot: Bot, ids: list[int], report: PushReport, run: _Run
+) -> None:
+    """Claim and send `ids`: claimed a few at a time, just ahead of the senders (a claim's lease
+    counts from shortly before its send), outcomes marked in batches by the run's ledger writer.
+    On shutdown nothing more is claimed, and rows claimed but not sent are put back."""
+    queue: asyncio.Queue[Claim | None] = asyncio.Queue(maxsize=CLAIM_AT_ONCE)
+    claimed_at: dict[int, float] = {}
+    unsent: list[int] = []
+
+    async def feed() -> None:
+        try:
+            for start in range(0, len(ids), CLAIM_AT_ONCE):
+                if run.stopping.is_set():
+                    break
+                claims = await run.ledger.claim(ids[start : start + CLAIM_AT_ONCE])
+                at = run.timer()
+                for claim in claims:
+                    claimed_at[claim.delivery_id] = at
+                    await queue.put(claim)
+        except asyncio.CancelledError:
+            raise  # the senders stopped early: nobody is left to tell
+        except Exception:
+            logger.exception("claiming the push's next rows failed; the rest waits for a tick")
+        for _ in range(run.concurrency):
+            await queue.put(None)
+
+    async def sender() -> None:
+        while (claim := await queue.get()) is not None:
+            if run.stopping.is_set():
+                unsent.append(claim.delivery_id)
+                continue
             try:
-                report.count(await send_claimed(services, bot, claim))
+                waited = run.timer() - claimed_at.pop(claim.delivery_id, run.timer())
+                if waited > RENEW_AFTER and not await run.ledger.renew(claim.delivery_id):
+                    continue  # taken over by another process after the lease
+                outcome = await send_claimed(
+                    services, bot, claim, run.wait,
+                    ledger=run.ledger, pause=run.pause, built=run.built,
+                )  # fmt: skip
+            except PushStopping:
+                unsent.append(claim.delivery_id)
+                continue
             except Exception:  # one chat's surprise must not stop the others
                 logger.exception("briefing delivery %s failed unexpectedly", claim.delivery_id)
-                report.count(Outcome("error", claim.chat_id))
+                outcome = Outcome("error", claim.chat_id)
+            report.count(outcome)
+            _log_progress(report, run)
 
-    await asyncio.gather(*(send(claim) for claim in claims))
-    return page[-1][0].id
+    feeding = asyncio.ensure_future(feed())
+    try:
+        await asyncio.gather(*(sender() for _ in range(run.concurrency)))
+    finally:
+        if not feeding.done():  # the senders stopped early (a surprise): so does the claiming
+            feeding.cancel()
+        await asyncio.wait([feeding])
+        while not queue.empty():  # claimed, never taken by a sender
+            if (left := queue.get_nowait()) is not None:
+                unsent.append(left.delivery_id)
+        await run.ledger.flush()
+        if unsent:
+            run.put_back += await run.ledger.put_back(unsent)
+
+
+async def _timed_plan(services: Services, now: datetime, report: PushReport) -> int:
+    started = monotonic.perf_counter()
+    planned = await _plan_due(services, now)
+    report.planned += planned
+    report.choosing_seconds += monotonic.perf_counter() - started
+    return planned
 
 
 async def _release_abandoned(services: Services, now: datetime) -> None:
@@ -387,36 +516,95 @@ async def _release_abandoned(services: Services, now: datetime) -> None:
         logger.warning("%d sends were abandoned in flight; queued again", released)
 
 
+def concurrency(services: Services) -> int:
+    """Sends in flight at once: PAID_CONCURRENCY for a paid broadcast (1 000 a second needs
+    many round trips at once), CONCURRENCY otherwise."""
+    return PAID_CONCURRENCY if services.settings.paid_broadcast else CONCURRENCY
+
+
 async def push(
-    services: Services, bot: Bot, now: datetime | None = None, wait: bool = False
+    services: Services,
+    bot: Bot,
+    now: datetime | None = None,
+    wait: bool = False,
+    *,
+    timer: Callable[[], float] = monotonic.monotonic,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    claimer: str | None = None,
 ) -> PushReport:
     """One run of the push: plan every due chat and send everything ready. Runs one at a time:
-    a tick that finds another run in progress returns at once; with `wait` it waits its turn."""
+    a tick that finds another run in progress returns at once; with `wait` it waits its turn.
+    `timer` and `sleep` are the clock and the wait of its 429 pauses and progress lines (tests
+    inject theirs); `claimer` names it in the ledger (a fresh name by default).
+
+    On shutdown (`services.stopping`) it plans and claims nothing more, lets the sends in flight
+    end, marks them and puts back what it had claimed but not sent."""
     report = PushReport()
     if services.push_lock.locked() and not wait:
         return report
     async with services.push_lock:
+        if services.stopping.is_set():
+            return report
         now = now or services.clock()
         await _release_abandoned(services, now)
+        run = _Run(
+            LedgerWriter(services.store, services.clock, claimer),
+            FloodPause(timer, sleep),
+            concurrency(services),
+            services.stopping,
+            timer,
+            sleep,
+        )
+        run.pause.sleep = run.wait  # a 429's wait ends early on shutdown
+        run.started = run.logged = timer()
         after_id = 0
-        while True:
-            started = monotonic.perf_counter()
-            planned = await _plan_due(services, now)
-            report.planned += planned
-            report.choosing_seconds += monotonic.perf_counter() - started
-            started = monotonic.perf_counter()
-            last_id = await _send_ready(services, bot, now, after_id, report)
-            report.sending_seconds += monotonic.perf_counter() - started
-            if last_id is not None:
-                after_id = last_id
-            elif not planned:
-                break
-    if report.planned or report.outcomes:
-        logger.info(
-            "push: %d due, outcomes %s (choosing %.2fs, sending %.2fs)",
-            report.planned, report.outcomes, report.choosing_seconds, report.sending_seconds,
-        )  # fmt: skip
+        # The next batch of due chats is chosen while the current page sends: its transaction
+        # takes turns with the sends' claims and marks, and its database work overlaps theirs.
+        planning = asyncio.ensure_future(_timed_plan(services, now, report))
+        try:
+            while True:
+                planned = await planning
+                if services.stopping.is_set():
+                    break
+                started = monotonic.perf_counter()
+                page = await _sendable_page(services, now, after_id)
+                if page is None and not planned:
+                    break
+                planning = asyncio.ensure_future(_timed_plan(services, now, report))
+                if page is not None:
+                    ready, after_id = page
+                    await _send_ids(services, bot, ready, report, run)
+                report.sending_seconds += monotonic.perf_counter() - started
+        finally:
+            if not planning.done():  # stopping, or a send's surprise: the batch ends first
+                await asyncio.wait([planning])
+        report.commits = run.ledger.commits
+        report.put_back = run.put_back
+        if report.planned or report.outcomes or run.put_back:
+            _log_progress(report, run, final=True)
+            logger.info(
+                "push: %d due, outcomes %s (choosing %.2fs, sending %.2fs, %d ledger commits)",
+                report.planned, report.outcomes, report.choosing_seconds,
+                report.sending_seconds, run.ledger.commits,
+            )  # fmt: skip
     return report
+
+
+async def stop_pushing(services: Services, within: float = STOP_WITHIN) -> bool:
+    """Shutdown (SIGTERM): the push claims nothing more, lets its sends in flight end, marks
+    them and puts back the rows it claimed but did not send; wait for that, at most `within`
+    seconds. Whether it stopped in time."""
+    services.stopping.set()
+    try:
+        async with asyncio.timeout(within):
+            async with services.push_lock:
+                return True
+    except TimeoutError:
+        logger.warning(
+            "the push did not stop within %g s; its claimed rows are sent again after the "
+            "lease (or at the next start)", within,
+        )  # fmt: skip
+        return False
 
 
 async def _tick(context: BotContext) -> None:
@@ -480,5 +668,5 @@ async def start_schedule(application: Any) -> None:
 
 __all__ = [
     "FAILED", "MIN_GAP", "PushReport", "next_due", "plan_for", "push", "replan", "retain",
-    "start_schedule",
+    "start_schedule", "stop_pushing",
 ]  # fmt: skip

@@ -79,6 +79,8 @@ class Services:
     started_at: datetime
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Set when the bot begins to shut down: the push claims nothing more (scheduler.push).
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
     content_dir: Path = CONTENT_DIR
     chats: ChatCache = field(default_factory=ChatCache)
     # The store's content version (Repository.content_version) as this process last read it:

@@ -31,12 +31,13 @@ from bot.briefing import ContentIndex
 from bot.config import Settings
 from bot.context import BotContext, BotData
 from bot.i18n import LANGUAGES, Translator
-from bot.scheduler import start_schedule
+from bot.scheduler import CONCURRENCY, PAID_CONCURRENCY, start_schedule
 from bot.services import Services, utc_now
 from bot.store import Store
 from bot.store.content_import import sync_content
 from bot.usecases import importing
 from content.library import CONTENT_DIR, load_library
+from entry.json_request import JsonBodyRequest
 from entry.ordering import ChatOrderedProcessor
 from entry.webapp.menu import publish_menu_button
 from handlers import MENU, OWNER, READING, SETTINGS, register_handlers
@@ -98,9 +99,17 @@ def build_application(
     if requests is not None:
         builder.request(requests[0]).get_updates_request(requests[1])
     else:
-        builder.connection_pool_size(CONNECTIONS).pool_timeout(POOL_TIMEOUT)
+        # A paid broadcast keeps PAID_CONCURRENCY sends in flight: one connection each.
+        extra = PAID_CONCURRENCY - CONCURRENCY if settings.paid_broadcast else 0
+        builder.request(
+            JsonBodyRequest(connection_pool_size=CONNECTIONS + extra, pool_timeout=POOL_TIMEOUT)
+        )
     if settings.rate_limit:
+        # 30 messages a second overall and 20 a minute per group; sends made with
+        # allow_paid_broadcast (the push with PAID_BROADCAST=on) go through the limiter's own
+        # 1 000-a-second budget instead, as Telegram allows paid broadcasts.
         builder.rate_limiter(AIORateLimiter())  # the builder is mutable; its type stays simple
+        _quiet_limiter_retry_after()
     application: BotApplication = builder.build()
     gate = flood_gate if flood_gate is not None else FloodGate()
     register_handlers(application, gate, settings.owner_ids)
@@ -111,6 +120,21 @@ def file_url(base_url: str) -> str:
     """Where files are downloaded: Telegram's (and a local Bot API server's) `/file/bot` beside
     the `/bot` of the methods."""
     return base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url
+
+
+class _RetryAfterReportedElsewhere(logging.Filter):
+    """AIORateLimiter (max_retries=0) logs each 429 as an ERROR with a traceback, then raises it:
+    the push waits it out and counts it in its own log lines, a handler's reaches the error
+    handler. One report each, not two."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Rate limit hit after maximum of")
+
+
+def _quiet_limiter_retry_after() -> None:
+    limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
+    if not any(isinstance(f, _RetryAfterReportedElsewhere) for f in limiter_log.filters):
+        limiter_log.addFilter(_RetryAfterReportedElsewhere())
 
 
 def _post_init_for(settings: Settings, clock: Callable[[], datetime], content_dir: Path) -> Any:

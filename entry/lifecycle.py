@@ -28,6 +28,9 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application
 
+from bot.context import BotData
+from bot.scheduler import stop_pushing
+
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll is held open (run_polling's default)
 T = TypeVar("T")
@@ -117,6 +120,10 @@ async def running(
             try:
                 yield application
             finally:
+                # SIGTERM mid-push: the push stops claiming and puts back what it did not send
+                # before the JobQueue (which waits for it) is stopped.
+                if isinstance(application.bot_data, BotData) and application.bot_data.is_open:
+                    await stop_pushing(application.bot_data.services)
                 if application.updater is not None and application.updater.running:
                     await application.updater.stop()
                 if application.running:

@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,30 @@ async def test_two_members_spamming_help_cannot_keep_a_group_busy(
         clock.now += 11
         [answer] = await bot.say("/section 4", chat_id=group, user_id=9)
         assert answer.text.startswith("四、")
+
+
+async def test_with_the_rate_limiter_a_private_chat_is_answered_beside_a_busy_group(
+    settings: Settings, api: TelegramStandIn, group: int
+) -> None:
+    """AIORateLimiter on, as in production: two members send /help 16 times each, so the group's
+    answers fill its 20-a-minute budget and the last ones wait in the limiter. A private chat
+    asking meanwhile is answered at once: only the group's own sends wait."""
+    limited = replace(settings, rate_limit=True)
+    gate = FloodGate(burst=16, chat_burst=21)  # 21 answers and one note: two over the budget
+    async with driven_bot(limited, api, flood_gate=gate) as bot:
+        last = 0
+        for _ in range(16):
+            for member in (7, 8):
+                last = api.send_text("/help", chat_id=group, user_id=member)
+        await api.wait_for(lambda: len(api.bot_messages(group)) >= 20, timeout=10)
+        asked = time.perf_counter()
+        [card] = await bot.say("/section 4", chat_id=1001)
+        waited = time.perf_counter() - asked
+        assert card.text.startswith("四、")
+        assert waited < 2.0, f"the private chat waited {waited:.2f}s behind the group"
+        assert len(api.bot_messages(group)) < 22  # the group's last answers were still waiting
+        await bot.application.wait_processed(last)
+        assert len(api.bot_messages(group)) == 22  # and came, within the group's budget
 
 
 async def test_one_groups_anonymous_admin_does_not_silence_anothers(

@@ -278,6 +278,8 @@ class DeliveryRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # The sender (one push run of one process) that claimed the row last: it alone may mark it.
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class BroadcastRow(Base):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     ColumnElement,
     Integer,
+    Table,
     and_,
     delete,
     func,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import bindparam as bind
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -179,6 +181,40 @@ class Claim:
     language: str
     thread_id: int | None
     quiet: bool = False  # the chat's /quiet: sent without a sound (daily briefings)
+
+
+@dataclass(frozen=True)
+class Follow:
+    """One subscription as the push chooses by it."""
+
+    kind: str
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Sendable:
+    """A ledger row the push may send, as it decides whether to."""
+
+    id: int
+    chat_id: int
+    kind: str
+    local_date: date
+    status: str
+    attempts: int
+    updated_at: datetime
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The outcome of one send, to be written to its ledger row (in a batch: LedgerWriter)."""
+
+    delivery_id: int
+    status: str  # sent, uncertain, failed, gave_up
+    at: datetime
+    message_id: int | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -794,16 +830,20 @@ class Repository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def subscriptions_of(self, chat_ids: list[int]) -> dict[int, list[SubscriptionRow]]:
-        """Subscriptions of many chats in one query (the push works in batches)."""
-        result = await self.session.scalars(
-            select(SubscriptionRow)
+    async def subscriptions_of(self, chat_ids: list[int]) -> dict[int, list[Follow]]:
+        """What many chats follow, in one query (the push works in batches): kind, value and
+        label of each subscription, in the order subscribed; columns, not ORM rows."""
+        result = await self.session.execute(
+            select(
+                SubscriptionRow.chat_id, SubscriptionRow.kind, SubscriptionRow.value,
+                SubscriptionRow.label,
+            )
             .where(SubscriptionRow.chat_id.in_(chat_ids))
             .order_by(SubscriptionRow.created_at, SubscriptionRow.id)
-        )
-        grouped: dict[int, list[SubscriptionRow]] = {chat_id: [] for chat_id in chat_ids}
-        for row in result:
-            grouped[row.chat_id].append(row)
+        )  # fmt: skip
+        grouped: dict[int, list[Follow]] = {chat_id: [] for chat_id in chat_ids}
+        for chat_id, kind, value, label in result.all():
+            grouped[chat_id].append(Follow(kind, value, label))
         return grouped
 
     # --- schedules ---------------------------------------------------------------------------
@@ -915,7 +955,7 @@ class Repository:
             return None
         return await self.session.get(DeliveryRow, new_id)
 
-    def _insert(self, table: type[DeliveryRow]) -> Any:
+    def _insert(self, table: type[DeliveryRow] | Table) -> Any:
         """INSERT with ON CONFLICT, in this database's dialect (SQLite or PostgreSQL)."""
         if self._sqlite:
             return sqlite_insert(table)
@@ -950,34 +990,44 @@ class Repository:
         self, rows: list[tuple[int, date, BriefingPayload]], now: datetime
     ) -> set[int]:
         """Insert ready-to-send briefing rows; the chats whose row this insert made (a row that
-        already exists, planned concurrently elsewhere, is left alone)."""
+        already exists, planned concurrently elsewhere, is left alone). One statement, run for
+        every row (executemany: compiled once, not a VALUES list of thousands of parameters)."""
         if not rows:
             return set()
+        table = cast(Table, DeliveryRow.__table__)
         statement = (
-            self._insert(DeliveryRow)
-            .values(
-                [
-                    {"chat_id": chat_id, "local_date": day, "kind": BRIEFING, "status": QUEUED,
-                     "payload": payload.to_json(), "attempts": 0, "planned_at": now,
-                     "updated_at": now}
-                    for chat_id, day, payload in rows
-                ]
-            )
+            self._insert(table)
             .on_conflict_do_nothing(index_elements=["chat_id", "local_date", "kind"])
-            .returning(DeliveryRow.chat_id)
+            .returning(table.c.chat_id)
+        )
+        result = await self.session.execute(
+            statement,
+            [
+                {"chat_id": chat_id, "local_date": day, "kind": BRIEFING, "status": QUEUED,
+                 "payload": payload.to_json(), "attempts": 0, "planned_at": now,
+                 "updated_at": now}
+                for chat_id, day, payload in rows
+            ],
         )  # fmt: skip
-        return set(await self.session.scalars(statement))
+        return set(result.scalars())
 
-    async def claim_deliveries(self, delivery_ids: list[int], now: datetime) -> list[Claim]:
-        """Mark queued (or retryable) rows as being sent, and return what sending them needs.
-        A row someone else claimed first is left out."""
+    async def claim_deliveries(
+        self, delivery_ids: list[int], now: datetime, claimer: str | None = None
+    ) -> list[Claim]:
+        """Mark queued (or retryable) rows as being sent by `claimer`, and return what sending
+        them needs. A row someone else claimed first is left out."""
         if not delivery_ids:
             return []
         claimed = list(
             await self.session.scalars(
                 update(DeliveryRow)
                 .where(DeliveryRow.id.in_(delivery_ids), DeliveryRow.status.in_((QUEUED, FAILED)))
-                .values(status=SENDING, attempts=DeliveryRow.attempts + 1, updated_at=now)
+                .values(
+                    status=SENDING,
+                    attempts=DeliveryRow.attempts + 1,
+                    updated_at=now,
+                    claimed_by=claimer,
+                )
                 .returning(DeliveryRow.id)
             )
         )
@@ -1075,20 +1125,89 @@ class Repository:
         now: datetime,
         message_id: int | None = None,
         error: str | None = None,
+        claimer: str | None = None,
     ) -> None:
-        await self.session.execute(
-            update(DeliveryRow)
-            .where(DeliveryRow.id == delivery_id)
-            .values(status=status, updated_at=now, message_id=message_id, error=error)
+        await self.finish_deliveries([Mark(delivery_id, status, now, message_id, error)], claimer)
+
+    async def finish_deliveries(self, marks: list[Mark], claimer: str | None = None) -> None:
+        """Write the outcomes of sends, in one statement run for all of them (group commit).
+        With a `claimer`, a row is marked only while it still holds it (being sent, claimed by
+        it): one taken over by another process after the lease (PostgreSQL) keeps that one's
+        outcome. Without one (a single send, owner tools), the row is marked as it is."""
+        if not marks:
+            return
+        table = cast(Table, DeliveryRow.__table__)  # Core: one executemany, not the ORM bulk path
+        held = (
+            [table.c.status == SENDING, table.c.claimed_by == bind("b_claimer")]
+            if claimer is not None
+            else []
         )
+        await self.session.execute(
+            update(table)
+            .where(table.c.id == bind("b_id"), *held)
+            .values(
+                status=bind("b_status"),
+                updated_at=bind("b_at", type_=UTCDateTime()),
+                message_id=bind("b_message"),
+                error=bind("b_error"),
+            ),
+            [
+                {"b_id": m.delivery_id, "b_claimer": claimer, "b_status": m.status,
+                 "b_at": m.at, "b_message": m.message_id, "b_error": m.error}
+                for m in marks
+            ],
+        )  # fmt: skip
+
+    async def renew_claims(self, delivery_ids: list[int], claimer: str, now: datetime) -> set[int]:
+        """Start the lease of rows `claimer` still holds again (before a send after a long wait);
+        the ones it still holds. A row taken over meanwhile must not be sent by it."""
+        if not delivery_ids:
+            return set()
+        held = await self.session.scalars(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id.in_(delivery_ids),
+                DeliveryRow.status == SENDING,
+                DeliveryRow.claimed_by == claimer,
+            )
+            .values(updated_at=now)
+            .returning(DeliveryRow.id)
+        )
+        return set(held)
+
+    async def unclaim(self, delivery_ids: list[int], claimer: str, now: datetime) -> int:
+        """Put rows `claimer` claimed but never sent back in the queue, as if never claimed (the
+        push is stopping); how many."""
+        if not delivery_ids:
+            return 0
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id.in_(delivery_ids),
+                DeliveryRow.status == SENDING,
+                DeliveryRow.claimed_by == claimer,
+            )
+            .values(
+                status=QUEUED,
+                attempts=DeliveryRow.attempts - 1,
+                updated_at=now,
+                claimed_by=None,
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def sendable_deliveries(
         self, after_id: int, limit: int, max_attempts: int
-    ) -> list[tuple[DeliveryRow, str]]:
+    ) -> list[Sendable]:
         """Queued or failed rows (with attempts left) of active chats, by id after `after_id`,
-        each with its chat's time zone."""
+        each with its chat's time zone: the columns the push decides by, not whole rows (their
+        payloads are read when claimed)."""
         result = await self.session.execute(
-            select(DeliveryRow, ScheduleRow.timezone)
+            select(
+                DeliveryRow.id, DeliveryRow.chat_id, DeliveryRow.kind, DeliveryRow.local_date,
+                DeliveryRow.status, DeliveryRow.attempts, DeliveryRow.updated_at,
+                ScheduleRow.timezone,
+            )
             .join(ChatRow, ChatRow.id == DeliveryRow.chat_id)
             .join(ScheduleRow, ScheduleRow.chat_id == DeliveryRow.chat_id)
             .where(
@@ -1099,8 +1218,20 @@ class Repository:
             )
             .order_by(DeliveryRow.id)
             .limit(limit)
+        )  # fmt: skip
+        return [Sendable(*row) for row in result.all()]
+
+    async def give_up_deliveries(self, reasons: dict[int, str], now: datetime) -> None:
+        """Give up queued or failed rows that must never be sent (their day is over, MIN_GAP)."""
+        if not reasons:
+            return
+        table = cast(Table, DeliveryRow.__table__)
+        await self.session.execute(
+            update(table)
+            .where(table.c.id == bind("b_id"), table.c.status.in_((QUEUED, FAILED)))
+            .values(status=GAVE_UP, error=bind("b_error"), updated_at=now),
+            [{"b_id": row_id, "b_error": reason} for row_id, reason in reasons.items()],
         )
-        return [(row, zone) for row, zone in result.all()]
 
     async def release_interrupted_sends(
         self, now: datetime, claimed_before: datetime | None = None
@@ -1112,7 +1243,9 @@ class Repository:
         if claimed_before is not None:
             condition = and_(condition, DeliveryRow.updated_at < claimed_before)
         result = await self.session.execute(
-            update(DeliveryRow).where(condition).values(status=QUEUED, updated_at=now)
+            update(DeliveryRow)
+            .where(condition)
+            .values(status=QUEUED, updated_at=now, claimed_by=None)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
