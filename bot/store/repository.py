@@ -1091,6 +1091,9 @@ class Repository:
         out."""
         if not chat_ids:
             return {}
+        # The statuses are checked here, not in SQL: given `status IN (...)`, SQLite looks the
+        # rows up by the status index, every sent briefing ever kept, on every page of the push
+        # (issue 15: the push slowed as the ledger grew); by chat it reads a few rows a chat.
         result = await self.session.execute(
             select(
                 DeliveryRow.chat_id, DeliveryRow.id, DeliveryRow.local_date, DeliveryRow.status,
@@ -1098,13 +1101,13 @@ class Repository:
             ).where(
                 DeliveryRow.chat_id.in_(chat_ids),
                 DeliveryRow.kind == BRIEFING,
-                DeliveryRow.status.in_(statuses),
                 DeliveryRow.updated_at >= since,
             )
         )  # fmt: skip
         recent: dict[int, list[tuple[int, date, str, datetime]]] = {}
         for chat_id, row_id, day, status, at in result.all():
-            recent.setdefault(chat_id, []).append((row_id, day, status, at))
+            if status in statuses:
+                recent.setdefault(chat_id, []).append((row_id, day, status, at))
         return recent
 
     async def briefing_statuses(self, chat_id: int, since: date) -> dict[date, str]:
@@ -1201,25 +1204,33 @@ class Repository:
     ) -> list[Sendable]:
         """Queued or failed rows (with attempts left) of active chats, by id after `after_id`,
         each with its chat's time zone: the columns the push decides by, not whole rows (their
-        payloads are read when claimed)."""
-        result = await self.session.execute(
-            select(
-                DeliveryRow.id, DeliveryRow.chat_id, DeliveryRow.kind, DeliveryRow.local_date,
-                DeliveryRow.status, DeliveryRow.attempts, DeliveryRow.updated_at,
-                ScheduleRow.timezone,
-            )
-            .join(ChatRow, ChatRow.id == DeliveryRow.chat_id)
-            .join(ScheduleRow, ScheduleRow.chat_id == DeliveryRow.chat_id)
-            .where(
-                DeliveryRow.id > after_id,
-                DeliveryRow.status.in_((QUEUED, FAILED)),
-                DeliveryRow.attempts < max_attempts,
-                ChatRow.active.is_(True),
-            )
-            .order_by(DeliveryRow.id)
-            .limit(limit)
-        )  # fmt: skip
-        return [Sendable(*row) for row in result.all()]
+        payloads are read when claimed).
+
+        One query per status, each walking its status's rows in id order and stopping at
+        `limit`: given `status IN (queued, failed)`, SQLite read every such row after `after_id`
+        and sorted them all, on every page (issue 15: quadratic in the push's size)."""
+        rows: list[Sendable] = []
+        for status in (QUEUED, FAILED):
+            result = await self.session.execute(
+                select(
+                    DeliveryRow.id, DeliveryRow.chat_id, DeliveryRow.kind, DeliveryRow.local_date,
+                    DeliveryRow.status, DeliveryRow.attempts, DeliveryRow.updated_at,
+                    ScheduleRow.timezone,
+                )
+                .join(ChatRow, ChatRow.id == DeliveryRow.chat_id)
+                .join(ScheduleRow, ScheduleRow.chat_id == DeliveryRow.chat_id)
+                .where(
+                    DeliveryRow.id > after_id,
+                    DeliveryRow.status == status,
+                    DeliveryRow.attempts < max_attempts,
+                    ChatRow.active.is_(True),
+                )
+                .order_by(DeliveryRow.id)
+                .limit(limit)
+            )  # fmt: skip
+            rows += [Sendable(*row) for row in result.all()]
+        rows.sort(key=lambda row: row.id)
+        return rows[:limit]
 
     async def give_up_deliveries(self, reasons: dict[int, str], now: datetime) -> None:
         """Give up queued or failed rows that must never be sent (their day is over, MIN_GAP)."""
