@@ -217,13 +217,13 @@ async def send_claimed(
             if ledger is not None and not await ledger.renew(delivery_id):
                 return Outcome("skipped", chat_id, "taken over by another sender")
             continue
-        except Forbidden as error:
-            async with store.transaction() as repo:
-                await repo.set_chat_active(chat_id, False)
+        except Forbidden as error:  # inactive, with the outcome's write
+            outcome = await _finish(
+                services, delivery_id, chat_id, GAVE_UP, f"forbidden: {error}",
+                ledger=ledger, chat_gone=True,
+            )  # fmt: skip
             services.chats.forget(chat_id)
-            return await _finish(
-                services, delivery_id, chat_id, GAVE_UP, f"forbidden: {error}", ledger=ledger
-            )
+            return outcome
         except ChatMigrated as error:
             new_id = int(error.new_chat_id)
             async with store.transaction() as repo:
@@ -237,13 +237,14 @@ async def send_claimed(
             if thread_id is not None and any(gone in reason for gone in _THREAD_GONE):
                 thread_id = None  # the forum topic is gone: General still works
                 continue
-            if any(gone in reason for gone in _CHAT_GONE):
-                async with store.transaction() as repo:
-                    await repo.set_chat_active(chat_id, False)
+            chat_gone = any(gone in reason for gone in _CHAT_GONE)
+            outcome = await _finish(
+                services, delivery_id, chat_id, GAVE_UP, error.message,
+                ledger=ledger, chat_gone=chat_gone,
+            )  # fmt: skip
+            if chat_gone:
                 services.chats.forget(chat_id)
-            return await _finish(
-                services, delivery_id, chat_id, GAVE_UP, error.message, ledger=ledger
-            )
+            return outcome
         except TimedOut as error:
             if may_have_arrived(error):
                 return await _finish(
@@ -280,10 +281,16 @@ async def _finish(
     detail: str = "",
     message_id: int | None = None,
     ledger: LedgerWriter | None = None,
+    chat_gone: bool = False,
 ) -> Outcome:
+    """Write the outcome (with the ledger's next batch, or at once); `chat_gone`: the chat
+    blocked or removed the bot, and becomes inactive in the same write."""
     if status != SENT:
         logger.warning("briefing for chat %s: %s (%s)", chat_id, status, detail)
-    mark = Mark(delivery_id, status, services.clock(), message_id, detail or None)
+    mark = Mark(
+        delivery_id, status, services.clock(), message_id, detail or None,
+        chat_id if chat_gone else None,
+    )  # fmt: skip
     if ledger is not None:
         await ledger.mark(mark)
     else:
