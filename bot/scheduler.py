@@ -85,7 +85,9 @@ PLAN_YIELD_EVERY = 50  # chats chosen between turns given to the event loop (ans
 # flight already reach that. A paid broadcast (1 000 a second) needs many more at once.
 CONCURRENCY = 8
 PAID_CONCURRENCY = 64
-CLAIM_AT_ONCE = 16  # rows claimed in one statement, just ahead of the senders
+# Rows claimed in one statement, just ahead of the senders (claimed, unsent rows are put back or
+# released: they are never duplicated, so this is not part of the bound below).
+CLAIM_AT_ONCE = 64
 # The most briefings one crash (SIGKILL, power loss) can duplicate: sends in flight, and sends
 # done but not yet marked (README: The guarantee). PAID_CONCURRENCY in place of CONCURRENCY
 # with PAID_BROADCAST on.

@@ -295,13 +295,13 @@ async def test_one_failing_chat_does_not_hold_up_the_others(
 
 
 class TimingOutBot:
-    """A Bot whose send_message times out the way httpx does (a read or a connect timeout)."""
+    """A Bot whose sendMessage times out the way httpx does (a read or a connect timeout)."""
 
     def __init__(self, cause: Exception) -> None:
         self.cause = cause
         self.calls = 0
 
-    async def send_message(self, *args: object, **kwargs: object) -> object:
+    async def do_api_request(self, *args: object, **kwargs: object) -> object:
         self.calls += 1
         raise TimedOut("Timed out") from self.cause
 

@@ -84,6 +84,15 @@ TRANSLATE = Translator.load()
 
 SENDS = {"sendMessage", "sendPhoto", "sendChatAction"}
 EDITS = {"editMessageText", "editMessageReplyMarkup"}
+# The Bot API's method names are case-insensitive; the push calls "sendmessage" (bot/delivery.py).
+_CANONICAL = {name.lower(): name for name in SENDS | EDITS}
+
+
+def method_of(call: Call) -> str:
+    """The call's method as the Bot API documents it, however the bot spelled it."""
+    return _CANONICAL.get(call.method.lower(), call.method)
+
+
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{1,64})?")  # as Telegram marks it
 
 BOT_USER: JSON = {"id": 123456, "is_bot": True, "first_name": "Policy Briefing", "username": ME}
@@ -159,7 +168,7 @@ def _markup_problems(markup: object) -> list[str]:
 
 def call_problems(call: Call) -> list[str]:
     """What Telegram would refuse in a call, whatever the stand-in answered."""
-    params, method = call.params, call.method
+    params, method = call.params, method_of(call)
     problems: list[str] = []
     if method in {"sendMessage", "editMessageText"}:
         plain, problem = _plain_of(params, "text")
@@ -219,7 +228,7 @@ def _not_modified(api: TelegramStandIn, call: Call) -> bool:
     if message is None:
         return False
     markup = call.params.get("reply_markup")
-    if call.method == "editMessageReplyMarkup":
+    if method_of(call) == "editMessageReplyMarkup":
         return markup == message.reply_markup
     return call.params.get("text") == message.html and markup == message.reply_markup
 
@@ -228,17 +237,17 @@ def refusal_problems(api: TelegramStandIn, case: Case, call: Call) -> tuple[list
     """(problems, the refusal Telegram gives for what we forged) for a call refused by the
     stand-in."""
     chat_id = call.params.get("chat_id")
-    if case.unknown_chat and call.method in SENDS and chat_id in UNKNOWN_CHATS:
+    if case.unknown_chat and method_of(call) in SENDS and chat_id in UNKNOWN_CHATS:
         return [], "chat not found"
-    if call.method in EDITS:
+    if method_of(call) in EDITS:
         if _existing_bot_message(api, call.params) is None:
             if case.forged_message:
                 return [], "message to edit not found"
-            return [f"{call.method} of a message that does not exist: {call.params!r}"], None
+            return [f"{method_of(call)} of a message that does not exist: {call.params!r}"], None
         if _not_modified(api, call):
             return [], "message is not modified"
     shown = {k: (v[:200] if isinstance(v, str) else v) for k, v in call.params.items()}
-    return [f"{call.method} refused ({call.status}): {shown!r}"], None
+    return [f"{method_of(call)} refused ({call.status}): {shown!r}"], None
 
 
 def _text_of(case: Case) -> str:
@@ -283,11 +292,13 @@ def case_problems(
             if reason:
                 excused.add(reason)
     problems += record_problems(records, excused)
-    said = [c for c in calls if c.method in {"sendMessage", "sendPhoto"} | EDITS]
+    said = [c for c in calls if method_of(c) in {"sendMessage", "sendPhoto"} | EDITS]
     if case.silent and said:
         problems.append(f"answered what was not for it: {[c.params.get('text') for c in said]!r}")
     if case.must_answer is not None and not any(
-        c.method == "sendMessage" and c.status < 300 and c.params.get("chat_id") == case.must_answer
+        method_of(c) == "sendMessage"
+        and c.status < 300
+        and c.params.get("chat_id") == case.must_answer
         for c in calls
     ):
         problems.append("a menu command got no answer")
@@ -297,7 +308,7 @@ def case_problems(
         strays = [
             c.params.get("text")
             for c in said
-            if c.method in SENDS
+            if method_of(c) in SENDS
             and c.params.get("chat_id") == chat_id
             and c.params.get("message_thread_id") != thread
         ]
@@ -985,7 +996,7 @@ async def broadcast_to_everyone(
     await bot.press(preview, 0, user_id=OWNER)
     await settle()
     calls = api.calls[calls_before:]
-    sent_to = {c.params.get("chat_id") for c in calls if c.method == "sendMessage"}
+    sent_to = {c.params.get("chat_id") for c in calls if method_of(c) == "sendMessage"}
     assert {LI, EN_USER, GROUP} <= sent_to
     refused = sorted(str(c.params.get("chat_id")) for c in calls if c.status >= 400)
     print(f"broadcast: sent to {len(sent_to)} chats; refused by Telegram for {refused}")
@@ -1021,7 +1032,7 @@ async def fuzz(
     kinds = Counter(case.kind for case in cases)
     answered = sum(case.must_answer is not None for case in cases)
     silent = sum(case.silent for case in cases)
-    refused = Counter(c.method for c in api.calls if c.status >= 400)
+    refused = Counter(method_of(c) for c in api.calls if c.status >= 400)
     print(
         f"\nfuzz: {len(drawn)} drawn in {drawn_in:.1f}s + {len(cases) - len(drawn)} explicit, "
         f"fed in {fed_in:.1f}s; {answered} owed an answer, {silent} owed silence; "
@@ -1047,7 +1058,7 @@ async def fuzz(
     # What the bot said outside the cases (setup, the checks above) is what Telegram accepts too.
     outside = api.calls[:first_case_call] + api.calls[last_case_call:]
     assert [problem for call in outside for problem in call_problems(call)] == []
-    said = [c for c in api.calls if c.method in {"sendMessage", "editMessageText"}]
+    said = [c for c in api.calls if method_of(c) in {"sendMessage", "editMessageText"}]
     assert len(said) >= answered
     assert all(len(a.get("text") or "") <= 200 for a in api.callback_answers)
 

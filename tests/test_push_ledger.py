@@ -6,7 +6,6 @@ wait, a connect timeout) neither sends a row another process took over nor marks
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -96,14 +95,15 @@ class CountingBot:
         self.sends = 0
         self.most_claimed = 0
 
-    async def send_message(self, *args: Any, **kwargs: Any) -> Any:
+    async def do_api_request(self, endpoint: str, parameters: dict[str, Any]) -> Any:
+        assert endpoint.lower() == "sendmessage"
         self.sends += 1
         async with self.services.store.transaction() as repo:
             claimed = await repo.session.scalar(
                 select(func.count()).select_from(DeliveryRow).where(DeliveryRow.status == SENDING)
             )
         self.most_claimed = max(self.most_claimed, int(claimed or 0))
-        return SimpleNamespace(message_id=self.sends)
+        return {"message_id": self.sends}
 
 
 async def test_the_push_claims_only_just_ahead_of_its_sends_and_marks_in_batches(
@@ -135,12 +135,12 @@ class RateLimitedOnce:
         self.sent: list[int] = []
         self.refused = False
 
-    async def send_message(self, chat_id: int, *args: Any, **kwargs: Any) -> Any:
+    async def do_api_request(self, endpoint: str, parameters: dict[str, Any]) -> Any:
         if not self.refused:
             self.refused = True
             raise RetryAfter(120)
-        self.sent.append(chat_id)
-        return SimpleNamespace(message_id=len(self.sent))
+        self.sent.append(parameters["chat_id"])
+        return {"message_id": len(self.sent)}
 
 
 async def test_a_push_held_by_a_long_429_does_not_send_a_row_taken_over_meanwhile(

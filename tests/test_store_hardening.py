@@ -8,7 +8,6 @@ import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -289,14 +288,14 @@ async def test_saved_searches_unused_for_30_days_are_deleted(
 
 
 class FakeBot:
-    """Records what send_message was asked to send."""
+    """Records what sendMessage was asked to send."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[int, str]] = []
 
-    async def send_message(self, chat_id: int, text: str, **_kwargs: Any) -> Any:
-        self.sent.append((chat_id, str(text)))
-        return SimpleNamespace(message_id=len(self.sent))
+    async def do_api_request(self, endpoint: str, parameters: dict[str, Any]) -> Any:
+        self.sent.append((parameters["chat_id"], str(parameters["text"])))
+        return {"message_id": len(self.sent)}
 
 
 async def test_a_broadcast_text_is_stored_once_and_old_rows_stay_readable(

@@ -7,7 +7,6 @@ answers /settime and /timezone give."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -46,20 +45,15 @@ async def chat(services: Services) -> int:
     return PRIVATE
 
 
-@dataclass
-class Sent:
-    message_id: int
-
-
 class FakeBot:
-    """What the push needs of a Bot: send_message, remembered."""
+    """What the push needs of a Bot: sendMessage (through do_api_request), remembered."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[int, dict[str, Any]]] = []
 
-    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Sent:
-        self.sent.append((chat_id, kwargs))
-        return Sent(len(self.sent))
+    async def do_api_request(self, endpoint: str, parameters: dict[str, Any]) -> dict[str, int]:
+        self.sent.append((parameters["chat_id"], parameters))
+        return {"message_id": len(self.sent)}
 
 
 async def follow(services: Services, chat_id: int, text: str) -> None:
