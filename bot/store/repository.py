@@ -535,11 +535,6 @@ class Repository:
     def _sqlite(self) -> bool:
         return self.session.get_bind().dialect.name == "sqlite"
 
-    async def content_snapshot(self) -> ContentSnapshot | None:
-        """The newest document, its sections and passages' texts."""
-        shelf = await self.content_shelf()
-        return shelf.documents[0] if shelf is not None else None
-
     async def content_shelf(self) -> Shelf | None:
         """Every document, newest first, each with its sections and passages' texts, in three
         queries; None before the first import."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.briefing import qualified
 from bot.services import PRIVATE, Services
 from bot.store.repository import DocumentView, SectionView
 from bot.usecases import chats, reading, subscriptions
@@ -55,11 +56,10 @@ async def documents(services: Services) -> tuple[DocumentText, ...]:
     shelf = await services.current_shelf()
     if shelf is None:
         return ()
-    newest = services.index.newest
+    index = services.index
     found_documents: list[DocumentText] = []
     for content in shelf.documents:
         slug = content.document.slug
-        prefix = "" if slug == newest else f"{slug}:"
         sections: list[SectionText] = []
         for section in content.sections:
             found = await reading.full_text(services, section.number, slug)
@@ -67,7 +67,11 @@ async def documents(services: Services) -> tuple[DocumentText, ...]:
                 continue
             translation = found.translation
             passages = tuple(
-                PassageText(prefix + key, zh, translation.passage(key) if translation else None)
+                PassageText(
+                    index.from_stored(qualified(key, slug)),  # the index's name for it
+                    zh,
+                    translation.passage(key) if translation else None,
+                )
                 for key, zh in zip(found.keys, found.passages, strict=True)
             )
             heading_en = translation.heading(section.number) if translation else None
