@@ -21,7 +21,10 @@ each peak RSS is that run's own:
   for comparison with bench/push.py's figures.
 * floor: no bot, no store — a plain python-telegram-bot `Bot` sending a fixed briefing-sized
   message (HTML, two buttons) to every chat, CONCURRENCY at a time, to the separate stand-in:
-  what python-telegram-bot and httpx alone manage on this machine. 10 000 only.
+  what python-telegram-bot and httpx alone manage on this machine (issue 15's "bare send rate").
+  10 000 only.
+* floor-aio: the same sends through the bot's own Bot API client (entry/json_request.py: JSON
+  over aiohttp). The push's CPU a message minus this one's is the push's own work. 10 000 only.
 * polling+reader, webhook+reader (with --answers, 10 000 only): as separate, while a reader in
   another chat sends /section 4 every PROBE_EVERY seconds all through the push, through the
   bot's getUpdates or posted to its webhook; the stand-in process times each answer.
@@ -410,15 +413,20 @@ async def measure(
     }
 
 
-async def measure_floor(count: int) -> dict[str, Any]:
-    """A plain Bot sending FLOOR_TEXT to `count` chats, CONCURRENCY at a time; no store."""
+async def measure_floor(count: int, own_client: bool = False) -> dict[str, Any]:
+    """A plain Bot sending FLOOR_TEXT to `count` chats, CONCURRENCY at a time; no store.
+    `own_client`: through the bot's own Bot API client (entry/json_request.py: JSON over aiohttp)
+    instead of python-telegram-bot's default HTTPXRequest."""
     from telegram import Bot, InlineKeyboardMarkup
+
+    from entry.json_request import JsonBodyRequest
 
     keyboard = InlineKeyboardMarkup.de_json(FLOOR_KEYBOARD, None)
     async with remote_standin() as api:
         api.chat_ids = list(range(1, count + 1))
         standin_cpu = await api.register()
-        async with Bot(api.token, base_url=api.base_url) as bot:
+        client = {"request": JsonBodyRequest()} if own_client else {}
+        async with Bot(api.token, base_url=api.base_url, **client) as bot:
             rss_before = rss_mb()
             peak_reset = reset_peak_rss()
             semaphore = asyncio.Semaphore(CONCURRENCY)
@@ -440,7 +448,7 @@ async def measure_floor(count: int) -> dict[str, Any]:
         standin_cpu = standin["cpu_seconds"] - standin_cpu
     return {
         "chats": count,
-        "stand_in": "floor",
+        "stand_in": "floor-aio" if own_client else "floor",
         "rate_limiter": False,
         "sent": count,
         "outcomes": {"sent": count},
@@ -524,8 +532,8 @@ def main() -> None:
     if "--worker" in sys.argv:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         mode, count = sys.argv[2], int(sys.argv[3])
-        if mode == "floor":
-            job = measure_floor(count)
+        if mode in ("floor", "floor-aio"):
+            job = measure_floor(count, own_client=mode == "floor-aio")
         elif mode.endswith("+reader"):  # polling+reader, webhook+reader
             job = measure(count, "separate", probe_via=mode.removesuffix("+reader"))
         else:
@@ -556,9 +564,9 @@ def main() -> None:
     plan = [(count, "separate") for count in counts]
     if 10_000 in counts:
         at = plan.index((10_000, "separate")) + 1
-        plan[at:at] = [(10_000, "in-process"), (10_000, "floor")]
+        plan[at:at] = [(10_000, "in-process"), (10_000, "floor"), (10_000, "floor-aio")]
         if "--answers" in sys.argv:  # a reader's /section 4 timed all through the push
-            plan[at + 2 : at + 2] = [(10_000, "polling+reader"), (10_000, "webhook+reader")]
+            plan[at + 3 : at + 3] = [(10_000, "polling+reader"), (10_000, "webhook+reader")]
     for count, mode in plan:
         separate = [r for r in results if r["stand_in"] == "separate"]
         if separate and not force:
@@ -617,6 +625,26 @@ def main() -> None:
             + ", ".join(
                 f"{r['chats']} chats {r['ratio_to_floor']:.2f}× "
                 f"({r['bot_cpu_ms_per_message']:.2f} ms CPU a message)"
+                for r in separate
+            )
+        )
+    own = next((r for r in results if r["stand_in"] == "floor-aio"), None)
+    if own is not None:
+        # The same sends with the bot's own client: what is left is the push's own work.
+        for result in separate:
+            result["ratio_to_own_client_floor"] = (
+                result["messages_per_second"] / own["messages_per_second"]
+            )
+            result["own_work_cpu_ms_per_message"] = (
+                result["bot_cpu_ms_per_message"] - own["bot_cpu_ms_per_message"]
+            )
+        print(
+            f"with the bot's own client (JSON over aiohttp) the bare send does "
+            f"{own['messages_per_second']:.0f} msg/s, {own['bot_cpu_ms_per_message']:.2f} ms CPU "
+            "a message; the push's own work on top: "
+            + ", ".join(
+                f"{r['chats']} chats {r['own_work_cpu_ms_per_message']:.2f} ms CPU a message "
+                f"({r['ratio_to_own_client_floor']:.2f}× that floor)"
                 for r in separate
             )
         )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import httpx
 from telegram import Bot
 from telegram.error import (
@@ -89,7 +90,8 @@ class FloodPause:
 def may_have_arrived(error: TimedOut) -> bool:
     """A read or write timeout may hide a delivered message; a connect or pool timeout cannot."""
     cause = error.__cause__
-    return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
+    never_sent = httpx.ConnectTimeout | httpx.PoolTimeout | aiohttp.ConnectionTimeoutError
+    return not isinstance(cause, never_sent)
 
 
 async def send_planned(services: Services, bot: Bot, delivery_id: int) -> Outcome:

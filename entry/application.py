@@ -45,11 +45,9 @@ from handlers.flood import FloodGate
 
 logger = logging.getLogger(__name__)
 
-# Connections to the Bot API. httpcore scans its whole pool on every request and on every
-# answer, so its cost grows with the connections open: python-telegram-bot's default of 256 (and
-# even 24) cost more per message under a burst than it saves. Eight carry the handlers running at
-# once and the push's sends in flight (each call holds one for a round trip, not while it waits
-# in the rate limiter); a call that finds none free waits up to POOL_TIMEOUT.
+# Connections to the Bot API (entry/json_request.py's aiohttp client). Eight carry the handlers
+# running at once and the push's sends in flight (each call holds one for a round trip, not while
+# it waits in the rate limiter); a call that finds none free waits up to POOL_TIMEOUT.
 CONNECTIONS = 8
 POOL_TIMEOUT = 10.0  # seconds a call may wait for a free connection before it is a TimedOut
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import httpx
 import pytest
 from telegram.error import TimedOut
@@ -295,7 +296,8 @@ async def test_one_failing_chat_does_not_hold_up_the_others(
 
 
 class TimingOutBot:
-    """A Bot whose sendMessage times out the way httpx does (a read or a connect timeout)."""
+    """A Bot whose sendMessage times out the way httpx or aiohttp does (a read or a connect
+    timeout)."""
 
     def __init__(self, cause: Exception) -> None:
         self.cause = cause
@@ -308,7 +310,13 @@ class TimingOutBot:
 
 @pytest.mark.parametrize(
     ("cause", "status", "calls"),
-    [(httpx.ReadTimeout("read"), "uncertain", 1), (httpx.ConnectTimeout("connect"), "failed", 4)],
+    [
+        (httpx.ReadTimeout("read"), "uncertain", 1),
+        (httpx.ConnectTimeout("connect"), "failed", 4),
+        # the bot's own client (entry/json_request.py): aiohttp's
+        (aiohttp.SocketTimeoutError("read"), "uncertain", 1),
+        (aiohttp.ConnectionTimeoutError("connect"), "failed", 4),
+    ],
 )
 async def test_a_read_timeout_is_uncertain_a_connect_timeout_is_retried(
     bot: BotDriver, clock: Clock, cause: Exception, status: str, calls: int
