@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from typing import Any
 
 import aiohttp
 import httpx
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -113,6 +114,21 @@ SEND_MESSAGE = "sendmessage"
 LINK_PREVIEW_OFF = {"is_disabled": True}  # as the Application's Defaults say for every message
 
 
+def keyboard_json(keyboard: InlineKeyboardMarkup) -> dict[str, Any]:
+    """The keyboard as the Bot API's JSON, from each button's JSON made once: a large push puts
+    the same few hundred buttons on thousands of briefings, and python-telegram-bot's generic
+    `to_dict` cost more than the rest of building a briefing (issue 15's profiles)."""
+    return {"inline_keyboard": [[_button_json(b) for b in row] for row in keyboard.inline_keyboard]}
+
+
+@functools.lru_cache(maxsize=1024)
+def _button_json(button: InlineKeyboardButton) -> dict[str, Any]:
+    """Shared between messages, so never changed: only read when encoded. Keyed by the
+    button's equality (its text, action and style); the two actions it leaves out (copy_text,
+    switch_inline_query_chosen_chat) cannot sit beside another action on one button."""
+    return button.to_dict()
+
+
 async def post_message(
     bot: Bot,
     chat_id: int,
@@ -189,7 +205,7 @@ async def send_claimed(
                 index.translations.get(index.newest),  # English chats read it; None: Chinese
                 translations=index.translations,  # each pick in its own document's
             )
-            made = (words, keyboard.to_dict() if keyboard is not None else None)
+            made = (words, keyboard_json(keyboard) if keyboard is not None else None)
             if built is not None:
                 if len(built) >= BUILT_KEPT:
                     built.pop(next(iter(built)))
