@@ -425,8 +425,8 @@ async def measure_floor(count: int, own_client: bool = False) -> dict[str, Any]:
     async with remote_standin() as api:
         api.chat_ids = list(range(1, count + 1))
         standin_cpu = await api.register()
-        client = {"request": JsonBodyRequest()} if own_client else {}
-        async with Bot(api.token, base_url=api.base_url, **client) as bot:
+        client = JsonBodyRequest() if own_client else None
+        async with Bot(api.token, base_url=api.base_url, request=client) as bot:
             rss_before = rss_mb()
             peak_reset = reset_peak_rss()
             semaphore = asyncio.Semaphore(CONCURRENCY)
