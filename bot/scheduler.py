@@ -72,8 +72,10 @@ from bot.store.repository import (
     SENT,
     UNCERTAIN,
     Claim,
+    DueSchedule,
     Retention,
     Sendable,
+    StoredReadingState,
 )
 
 logger = logging.getLogger(__name__)
@@ -138,7 +140,7 @@ class PushReport:
 State = tuple[list[str], dict[str, list[Any]], int, str]
 
 
-def _reading_state(row: ReadingStateRow, index: ContentIndex) -> ReadingState:
+def _reading_state(row: ReadingStateRow | StoredReadingState, index: ContentIndex) -> ReadingState:
     """The stored state ("<slug>:S.O" keys) as the index names passages, with every word-for-word
     copy of a received passage received too."""
     local = index.from_stored
@@ -176,7 +178,7 @@ def _choose(
     return payload, (received, cursors, state.rotation, index.newest or state.known)
 
 
-def _advance(state_row: ReadingStateRow, state: State) -> None:
+def _advance(state_row: ReadingStateRow | StoredReadingState, state: State) -> None:
     state_row.received, state_row.cursors, state_row.rotation, state_row.document_slug = state
 
 
@@ -193,7 +195,9 @@ def _held_back(recent: Recent, day: date, at: datetime) -> bool:
     )
 
 
-async def next_due(repo: Repository, schedule: ScheduleRow, now: datetime) -> datetime:
+async def next_due(
+    repo: Repository, schedule: ScheduleRow | DueSchedule, now: datetime
+) -> datetime:
     """The instant of the chat's next briefing that will go out: its next local time after now
     on a day it chose, passing over the occurrences the ledger would refuse: a local date whose
     briefing was sent (claimed, failed, given up) already, and any less than MIN_GAP after the
@@ -305,13 +309,14 @@ async def _plan_due(services: Services, now: datetime) -> int:
         if not due:
             return 0
         days: dict[int, date] = {}
-        schedules: dict[int, ScheduleRow] = {}
-        for schedule, _chat in due:
+        schedules: dict[int, DueSchedule] = {}
+        moved: dict[int, datetime] = {}  # each due schedule's next instant, written at the end
+        for schedule in due:
             at = parse_time_of_day(schedule.briefing_time)
             assert at is not None
             zone_name, weekdays = schedule.timezone, schedule.weekdays
             today = local_date(now, zone_name)
-            schedule.next_due_at = next_occurrence(now, at, zone_name, weekdays)
+            moved[schedule.chat_id] = next_occurrence(now, at, zone_name, weekdays)
             if now < occurrence(today, at, zone_name) or not is_chosen_day(today, weekdays):
                 # Due for an earlier day that passed while the bot was down: that one is gone;
                 # the next comes at its time, on a day the chat chose.
@@ -324,8 +329,8 @@ async def _plan_due(services: Services, now: datetime) -> int:
         for chat_id, rows in recent.items():
             if _held_back(rows, days[chat_id], now):
                 del days[chat_id]
-                held_back = schedules[chat_id]
-                held_back.next_due_at = await next_due(repo, held_back, now)
+                moved[chat_id] = await next_due(repo, schedules[chat_id], now)
+        await repo.move_schedules(moved)
         if not days:
             return len(due)
         # Planned earlier today (by /today): now due. Not planned yet: choose and insert.
@@ -334,7 +339,7 @@ async def _plan_due(services: Services, now: datetime) -> int:
                                   if status == PLANNED], now)  # fmt: skip
         fresh = [chat_id for chat_id in days if chat_id not in existing]
         subscriptions = await repo.subscriptions_of(fresh)
-        states = await repo.reading_states(fresh, services.index.newest)
+        states = await repo.stored_reading_states(fresh, services.index.newest)
         choices: dict[int, tuple[BriefingPayload, State]] = {}
         for done, chat_id in enumerate(fresh, start=1):
             choices[chat_id] = _choose(
@@ -350,6 +355,7 @@ async def _plan_due(services: Services, now: datetime) -> int:
         )
         for chat_id in inserted:  # a chat another planner got first keeps its state as it is
             _advance(states[chat_id], choices[chat_id][1])
+        await repo.save_reading_states([states[chat_id] for chat_id in inserted])
     return len(due)
 
 

@@ -193,6 +193,30 @@ class Follow:
 
 
 @dataclass(frozen=True)
+class DueSchedule:
+    """A schedule whose briefing is due, as the push plans it (columns, not an ORM row)."""
+
+    chat_id: int
+    briefing_time: str
+    timezone: str
+    weekdays: int
+    items: int
+
+
+@dataclass
+class StoredReadingState:
+    """A chat's reading state as the push reads and writes it (columns, not an ORM row; see
+    ReadingStateRow). `stored`: whether its row exists yet."""
+
+    chat_id: int
+    document_slug: str
+    received: list[str]
+    cursors: dict[str, list[Any]]
+    rotation: int
+    stored: bool = True
+
+
+@dataclass(frozen=True)
 class Sendable:
     """A ledger row the push may send, as it decides whether to."""
 
@@ -873,10 +897,14 @@ class Repository:
         )
         return list(result)
 
-    async def due_schedules(self, now: datetime, limit: int) -> list[tuple[ScheduleRow, ChatRow]]:
-        """Schedules whose next briefing is due, of active, unpaused chats, oldest first."""
+    async def due_schedules(self, now: datetime, limit: int) -> list[DueSchedule]:
+        """Schedules whose next briefing is due, of active, unpaused chats, oldest first; as
+        columns (the push reads thousands: no ORM rows to build and keep in step)."""
         result = await self.session.execute(
-            select(ScheduleRow, ChatRow)
+            select(
+                ScheduleRow.chat_id, ScheduleRow.briefing_time, ScheduleRow.timezone,
+                ScheduleRow.weekdays, ScheduleRow.items,
+            )
             .join(ChatRow, ChatRow.id == ScheduleRow.chat_id)
             .where(
                 ScheduleRow.next_due_at <= now,
@@ -885,8 +913,20 @@ class Repository:
             )
             .order_by(ScheduleRow.next_due_at)
             .limit(limit)
+        )  # fmt: skip
+        return [DueSchedule(*row) for row in result.all()]
+
+    async def move_schedules(self, next_due: dict[int, datetime]) -> None:
+        """Set the next briefing's instant of many schedules: one statement, run for each."""
+        if not next_due:
+            return
+        table = cast(Table, ScheduleRow.__table__)
+        await self.session.execute(
+            update(table)
+            .where(table.c.chat_id == bind("b_chat"))
+            .values(next_due_at=bind("b_due", type_=UTCDateTime())),
+            [{"b_chat": chat_id, "b_due": at} for chat_id, at in next_due.items()],
         )
-        return [(schedule, chat) for schedule, chat in result.all()]
 
     # --- reading state -----------------------------------------------------------------------
 
@@ -914,6 +954,58 @@ class Repository:
                 self.session.add(row)
                 rows[chat_id] = row
         return rows
+
+    async def stored_reading_states(
+        self, chat_ids: list[int], document_slug: str
+    ) -> dict[int, StoredReadingState]:
+        """As `reading_states`, as columns: a chat without a row gets an empty state (not yet
+        stored; `save_reading_states` inserts it)."""
+        table = cast(Table, ReadingStateRow.__table__)
+        result = await self.session.execute(
+            select(
+                table.c.chat_id, table.c.document_slug, table.c.received, table.c.cursors,
+                table.c.rotation,
+            ).where(table.c.chat_id.in_(chat_ids))
+        )  # fmt: skip
+        states = {row[0]: StoredReadingState(*row) for row in result.all()}
+        for chat_id in chat_ids:
+            if chat_id not in states:
+                states[chat_id] = StoredReadingState(chat_id, document_slug, [], {}, 0, False)
+        return states
+
+    async def save_reading_states(self, states: list[StoredReadingState]) -> None:
+        """Write reading states read by `stored_reading_states`: an UPDATE run for those stored,
+        an INSERT for the new (one another planner stored meanwhile keeps its own)."""
+        table = cast(Table, ReadingStateRow.__table__)
+        stored = [state for state in states if state.stored]
+        new = [state for state in states if not state.stored]
+        if stored:
+            await self.session.execute(
+                update(table)
+                .where(table.c.chat_id == bind("b_chat"))
+                .values(
+                    document_slug=bind("b_slug"),
+                    received=bind("b_received", type_=JSON()),
+                    cursors=bind("b_cursors", type_=JSON()),
+                    rotation=bind("b_rotation"),
+                ),
+                [
+                    {"b_chat": s.chat_id, "b_slug": s.document_slug, "b_received": s.received,
+                     "b_cursors": s.cursors, "b_rotation": s.rotation}
+                    for s in stored
+                ],
+            )  # fmt: skip
+        if new:
+            await self.session.execute(
+                self._insert(table).on_conflict_do_nothing(index_elements=["chat_id"]),
+                [
+                    {"chat_id": s.chat_id, "document_slug": s.document_slug,
+                     "received": s.received, "cursors": s.cursors, "rotation": s.rotation}
+                    for s in new
+                ],
+            )  # fmt: skip
+            for state in new:
+                state.stored = True
 
     # --- the delivery ledger -------------------------------------------------------------------
 
