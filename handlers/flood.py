@@ -53,10 +53,11 @@ class _Budget:
         self.last = 0.0  # the latest update, admitted or not
 
 
-class _Ledger:
+class Budgets:
     """Budgets by key, least recently active first, so that pruning idle ones costs O(1) per
     update on average. `extend`: an update while silenced prolongs the silence (senders), or
-    the silence lasts one window from its start (chats)."""
+    the silence lasts one window from its start (chats). The reading view's API counts its
+    readers' requests with one too (entry/webapp/server.py)."""
 
     def __init__(self, burst: int, window: float, extend: bool, max_tracked: int) -> None:
         self.burst, self.window, self.extend, self.max_tracked = burst, window, extend, max_tracked
@@ -116,8 +117,8 @@ class FloodGate:
         if chat_burst is None:
             chat_burst = int(burst * CHAT_BURST_PER_BURST)
         self.burst, self.chat_burst, self.window, self.clock = burst, chat_burst, window, clock
-        self.senders = _Ledger(burst, window, extend=True, max_tracked=max_tracked)
-        self.chats = _Ledger(chat_burst, window, extend=False, max_tracked=max_tracked)
+        self.senders = Budgets(burst, window, extend=True, max_tracked=max_tracked)
+        self.chats = Budgets(chat_burst, window, extend=False, max_tracked=max_tracked)
 
     @staticmethod
     def sender_key(user_id: int, chat_id: int | None) -> Key:

@@ -23,7 +23,7 @@ from content.importing import read_work_plan
 from content.library import load_library
 from entry.application import CONTENT_REFRESH_JOB
 from entry.standin import TelegramStandIn
-from entry.webapp.server import API_BODY_LIMIT, reading_view_app
+from entry.webapp.server import API_BODY_LIMIT, API_BURST, API_WINDOW, reading_view_app
 from tests.conftest import TEST_TOKEN
 from tests.support import made_up_plans
 from tests.support.clock import Clock
@@ -307,3 +307,27 @@ async def test_the_view_reads_every_plan_newest_first_with_follows_marked_in_eac
     new, old = (keys[d["slug"]] for d in documents)
     assert any(new[key] == made_up_plans.BROKEN for key in marked & new.keys())
     assert any("海牙协定" in old[key] for key in marked & old.keys())
+
+
+async def test_a_reader_who_floods_the_api_waits_and_others_do_not(
+    settings: Settings, api: TelegramStandIn, clock: Clock
+) -> None:
+    now = [0.0]
+    async with driven_bot(replace(settings, webapp_url=URL), api, clock=clock) as bot:
+        app = reading_view_app(bot.application, URL, timer=lambda: now[0])
+        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+            for _ in range(API_BURST):
+                assert (await client.get("/app/api/me", headers=auth())).status == 200
+            refused = await client.post(
+                "/app/api/subscriptions",
+                json={"topic": "hague", "follow": True},
+                headers=auth(),
+            )
+            assert refused.status == 429
+            assert refused.headers["Retry-After"] == str(int(API_WINDOW))
+            assert (await refused.json())["error"] == "too_many_requests"
+            # Nothing was changed by the refused toggle; another reader is not held up.
+            assert (await client.get("/app/api/me", headers=auth(2002))).status == 200
+            now[0] += API_WINDOW + 1
+            me = await (await client.get("/app/api/me", headers=auth())).json()
+            assert me["follows"] == []

@@ -10,6 +10,8 @@ Every API request carries `Authorization: tma <initData>`, checked as Telegram s
 (bot.webapp_auth) against the bot's token and the bot's clock; anything else is 401 and reads or
 changes nothing. The reader is the user the initData names: there is no parameter that could
 name another. Bodies are JSON of at most API_BODY_LIMIT bytes with exactly the fields above.
+A reader gets API_BURST requests in any API_WINDOW seconds (a page load takes two, a topic
+toggle one); past that, 429 with Retry-After until the window has passed, before any store work.
 
 Every answer carries security headers: a CSP without inline script or style (scripts from here
 and Telegram's telegram-web-app.js only; framed only by Telegram's web clients), nosniff, no
@@ -22,6 +24,7 @@ import hashlib
 import html
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +39,7 @@ from bot.usecases import reading_view
 from bot.usecases.reading_view import DocumentText, Reader
 from bot.webapp_auth import InitDataError, WebAppUser, check_init_data, from_header
 from content.numerals import to_chinese_numeral
+from handlers.flood import MAX_TRACKED, Budgets
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 API_BODY_LIMIT = 1024  # bytes: the largest body the API takes ({"topic": …, "follow": …})
 BODY_TIMEOUT = 10.0  # seconds a request body may take to arrive (as the webhook's)
 SLUG_LIMIT = 64
+API_BURST = 60  # requests one reader may make in API_WINDOW seconds
+API_WINDOW = 10.0
 TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -114,8 +120,12 @@ class ReadingView:
     webhook server's, or the polling mode's own). Files are read here, when the server is set
     up, never at import."""
 
-    def __init__(self, application: Any, url: str) -> None:
+    def __init__(
+        self, application: Any, url: str, timer: Callable[[], float] = time.monotonic
+    ) -> None:
         self.application = application
+        self.timer = timer
+        self.readers = Budgets(API_BURST, API_WINDOW, extend=False, max_tracked=MAX_TRACKED)
         self.path = webapp_path(url)
         css = (STATIC_DIR / "app.css").read_bytes()
         script = (STATIC_DIR / "app.js").read_bytes()
@@ -186,6 +196,10 @@ class ReadingView:
                 user = check_init_data(init_data, self.application.bot.token, services.clock())
             except InitDataError as exc:
                 return _error(401, "unauthorized", str(exc))
+            if self.readers.admit(user.id, self.timer()) != "pass":
+                refused = _error(429, "too_many_requests", "too many requests; try again soon")
+                refused.headers["Retry-After"] = str(int(API_WINDOW))
+                return refused
             response = await handler(request, user)
             response.headers["Cache-Control"] = response.headers.get("Cache-Control", "no-store")
             return response
@@ -313,9 +327,13 @@ def _document_json(found: DocumentText) -> dict[str, Any]:
 
 
 def reading_view_app(
-    application: Any, url: str, app: web.Application | None = None
+    application: Any,
+    url: str,
+    app: web.Application | None = None,
+    timer: Callable[[], float] = time.monotonic,
 ) -> web.Application:
-    """`app` with the reading view's routes (a new app when None)."""
+    """`app` with the reading view's routes (a new app when None); `timer` is the clock of the
+    readers' request budgets (tests inject theirs)."""
     app = app if app is not None else web.Application(client_max_size=64 * 1024)
-    ReadingView(application, url).add_routes(app)
+    ReadingView(application, url, timer).add_routes(app)
     return app
