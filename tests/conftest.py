@@ -70,8 +70,26 @@ async def fresh_postgres_database(server_url: str) -> AsyncIterator[str]:
         await admin.execute(f'CREATE DATABASE "{name}"')
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        try:
+            await _drop_database(admin, name)
+        finally:
+            await admin.close()
+
+
+async def _drop_database(admin: Any, name: str) -> None:
+    """DROP … WITH (FORCE) ends the test's own leftover connections; an autovacuum worker that
+    happens to be in the new database belongs to the superuser, which this role may not end
+    (InsufficientPrivilegeError): it finishes within moments, so try again."""
+    import asyncpg
+
+    for attempt in range(50):
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except asyncpg.InsufficientPrivilegeError:
+            if attempt == 49:
+                raise
+            await asyncio.sleep(0.1)
 
 
 @pytest.fixture(scope="session")
