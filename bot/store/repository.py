@@ -1004,8 +1004,6 @@ class Repository:
                     for s in new
                 ],
             )  # fmt: skip
-            for state in new:
-                state.stored = True
 
     # --- the delivery ledger -------------------------------------------------------------------
 
